@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what the tests need, then run the whole suite. Used by the README and by .ci/run.
+# Browser tests drive Debian's Chromium (never a downloaded browser): installed here with apt
+# when missing and we are root; elsewhere set VALRUMMET_CHROMIUM to a Chromium binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${VALRUMMET_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installerar Debians chromium för webbläsartesterna …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "fel: chromium saknas; installera Debians paket 'chromium' eller sätt VALRUMMET_CHROMIUM" >&2
+    exit 1
+  fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+python3 -m pytest "$@"

@@ -1,0 +1,22 @@
+"""`python -m dashboard build`: rebuild data/ from shared/data/raw (re-runnable)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..paths import data_dir, derived_dir, raw_dir
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--raw", type=Path, default=None, help="mappen med råfiler (standard ../shared/data/raw)")
+    parser.add_argument("--derived", type=Path, default=None, help="mappen med härledda röstetal för Stockholms län")
+    parser.add_argument("--out", type=Path, default=None, help="målmapp (standard data/)")
+
+
+def run(args) -> int:
+    from .pipeline import build
+
+    info = build(args.raw or raw_dir(), args.derived or derived_dir(), args.out or data_dir())
+    for name, n in info["rows"].items():
+        print(f"{name}: {n} rader")
+    print(f"Byggt {info['built_at']}")
+    return 0

@@ -1,0 +1,88 @@
+"""Command-line interface: `python -m dashboard COMMAND ...`.
+
+Exit codes: 0 ok, 1 bad input data (message names file, row, column), 2 bad usage
+(unknown query, missing or bad parameter).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import QueryError, ValrummetError
+
+# Subcommands implemented in other modules: name -> (module, help). Each module has
+# `add_arguments(parser)` and `run(args) -> int`.
+_SUBCOMMANDS = {
+    "build": ("dashboard.build.cli", "bygg data/ från de officiella filerna"),
+    "import-activity": ("dashboard.activity.cli_import", "importera en aktivitetsfil"),
+    "validate": ("dashboard.activity.cli_validate", "kontrollera en aktivitetsfil utan att spara"),
+    "import-results": ("dashboard.vm_import.cli", "importera Valmyndighetens resultatfiler"),
+    "serve": ("dashboard.serve", "starta servern med produktionsinställningar"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit code 2
+        self.exit(2, f"{self.prog}: fel: {message}\n")
+
+
+def _query_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", help="frågans namn (utelämna för att lista)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+
+
+def _run_query(args) -> int:
+    from . import db
+
+    if not args.name:
+        for name, spec in sorted(db.queries().items()):
+            print(f"{name}: {spec.description}\n    {spec.usage()}")
+        return 0
+    params = {}
+    for item in args.param:
+        if "=" not in item:
+            raise QueryError(f"Parametern '{item}' ska skrivas key=value.")
+        key, value = item.split("=", 1)
+        params[key.strip()] = value
+    df = db.execute(args.name, params)
+    if args.format == "json":
+        sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    elif args.format == "table":
+        sys.stdout.write(df.to_string(index=False) + "\n")
+    else:
+        df.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(prog="python -m dashboard", description="Valrummet")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    qp = sub.add_parser("query", help="kör en namngiven fråga")
+    _query_args(qp)
+    modules = {}
+    for name, (module, help_text) in _SUBCOMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue  # that part of the app is not installed in this checkout
+            raise
+        sp = sub.add_parser(name, help=help_text)
+        mod.add_arguments(sp)
+        modules[name] = mod
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "query":
+            return _run_query(args)
+        return modules[args.command].run(args)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except QueryError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 2
+    except ValrummetError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
