@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,7 @@ def test_wrong_columns_via_cli_exit_1_and_data_untouched(need_shared, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "dashboard", "build", "--raw", str(broken), "--derived", str(derived), "--out", str(out)],
         capture_output=True, text=True, cwd=REPO_ROOT, timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT / "src")),
     )
     assert proc.returncode == 1
     assert "valkrets_votes_2026.csv" in proc.stderr and "'valid'" in proc.stderr

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -84,7 +85,7 @@ def test_bad_parameters_are_explained(params, fragment):
 
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True,
-                          cwd=REPO_ROOT, timeout=120)
+                          cwd=REPO_ROOT, timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT / "src")))
 
 
 def test_cli_csv_and_json():
