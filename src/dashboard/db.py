@@ -216,26 +216,12 @@ def _load(directory: Path) -> duckdb.DuckDBPyConnection:
 def _load_imported(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
     """Add elections imported from Valmyndigheten's result files (data/imported/*/).
 
-    An imported election replaces the built rows of the same (election, year): e.g. a full 2026
+    An imported (election, year) replaces the built rows of the same pair: e.g. a full 2026
     riksdag import supersedes the constituency-level 2026 figures from the build.
     """
-    folders = sorted(p for p in (directory / "imported").glob("*") if (p / "area_totals.parquet").exists())
-    if not folders:
-        return
-    totals = [str(p / "area_totals.parquet") for p in folders]
-    votes = [str(p / "area_votes.parquet") for p in folders if (p / "area_votes.parquet").exists()]
-    parties = [str(p / "parties.parquet") for p in folders if (p / "parties.parquet").exists()]
-    con.execute("CREATE TEMP TABLE _imp AS SELECT DISTINCT election, year FROM read_parquet(?, union_by_name=true)", [totals])
-    for table, files in (("area_totals", totals), ("area_votes", votes)):
-        con.execute(f"DELETE FROM {table} WHERE (election, year) IN (SELECT election, year FROM _imp)")
-        if files:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?, union_by_name=true)", [files])
-    if parties:
-        con.execute(
-            "INSERT INTO parties BY NAME SELECT * FROM read_parquet(?, union_by_name=true) "
-            "WHERE party NOT IN (SELECT party FROM parties)", [parties]
-        )
-    con.execute("DROP TABLE _imp")
+    from .vm_import import attach_imported
+
+    attach_imported(con, directory)
 
 
 def execute(name: str, params: dict[str, Any] | None = None, directory: Path | None = None) -> pd.DataFrame:
