@@ -1,0 +1,123 @@
+"""Jämför: 2–8 municipalities side by side across all three elections, the county as reference."""
+import streamlit as st
+
+from dashboard import charts, ui
+from dashboard import queries as q
+from dashboard import state
+from dashboard.state import ELECTION_LABEL, ELECTIONS, Key
+
+ui.ensure_entrypoint()
+
+st.title("Hur står sig kommunerna mot varandra?")
+
+kommuner_df = q.municipalities()
+with st.container(key="jamfor_val"):
+    chosen = state.kommuner_selector(kommuner_df, default=q.default_comparison())
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        a, b = state.period_selector(q.year_pairs())
+        party = state.party_selector(q.parties("alla", a, b))
+        metric = state.choice_selector(
+            "Visa",
+            {"andel": "Andel", "forandring": "Förändring", "valdeltagande": "Valdeltagande", "roster": "Röster"},
+            "andel",
+            key=Key.COMPARE_METRIC,
+        )
+        with_county = state.toggle(
+            "Länet som referens", True, key=Key.COUNTY_REF,
+            help="Visa hela Stockholms län som en extra, streckad stapel.",
+        )
+party_name = q.party_name(party)
+period = state.period_text((a, b))
+
+if len(chosen) < 2:
+    st.info("Välj minst två kommuner (högst åtta) för att jämföra dem.", icon=":material/info:")
+if not chosen:
+    st.stop()
+
+names = dict(zip(kommuner_df["kommunkod"], kommuner_df["kommun"]))
+st.caption(
+    f"{party_name} i {', '.join(names[c] for c in chosen)}"
+    + (" och hela länet" if with_county else "")
+    + f": riksdags-, region- och kommunvalet, {period}."
+)
+cov = q.coverage()
+ui.notes([n for e in ELECTIONS for n in q.coverage_notes(cov, e, a, b)])
+
+df = q.compare_view(tuple(chosen), a, b, party, with_county)
+
+METRICS = {
+    "andel": ("share_to", "share_to_txt", f"Andel {b} (%)", False),
+    "forandring": ("change_pp", "change_pp_txt", f"Förändring {period} (p.e.)", True),
+    "valdeltagande": ("turnout_to", "turnout_to_txt", f"Valdeltagande {b} (%)", False),
+    "roster": ("votes_to", "votes_to_txt", f"Röster {b} (antal)", False),
+}
+value_col, text_col, x_title, signed = METRICS[metric]
+chart_df = df[~df["is_reference"]] if metric == "roster" else df
+fig = ui.figure(
+    ("jamfor", tuple(chosen), a, b, party, with_county, metric),
+    charts.small_multiples,
+    chart_df,
+    facet_col="election",
+    facets=[(e, ELECTION_LABEL[e]) for e in ELECTIONS],
+    name_col="kommun",
+    value_col=value_col,
+    text_col=text_col,
+    x_title=x_title,
+    reference_name=f"{state.COUNTY_NAME} (referens)" if with_county else None,
+    signed=signed,
+)
+ui.plotly(
+    fig,
+    alt=f"Stapeldiagram i tre delar, ett per val: {x_title.lower()} för {party_name} i de valda kommunerna.",
+    caption=(
+        f"{x_title} per kommun, ett diagram per val. Värdet står vid varje stapel; länet är den mörka streckade "
+        "stapeln märkt ”referens”."
+        + (" Röster visas utan länet, som är för stort för samma skala." if metric == "roster" and with_county else "")
+    ),
+    key="jamfor_diagram",
+)
+
+st.subheader("Tabell")
+ui.table(
+    df,
+    [
+        ui.Col("kommun", "Kommun"),
+        ui.Col("val", "Val"),
+        ui.Col("share_from", f"Andel {a} (%)", "pct"),
+        ui.Col("share_to", f"Andel {b} (%)", "pct"),
+        ui.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
+        ui.Col("votes_from", f"Röster {a} (antal)", "int"),
+        ui.Col("votes_to", f"Röster {b} (antal)", "int"),
+        ui.Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
+        ui.Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
+        # Seat margins (issue 5), where the seat engine has them: kommun per municipality,
+        # region for the county row.
+        ui.Col("seats", f"Mandat {b} (antal)", "int"),
+        ui.Col("votes_to_next_seat", "Röster till nästa mandat (antal)", "int"),
+        ui.Col("margin_on_last_seat", "Marginal för sista mandatet (röster)", "int"),
+    ],
+    key="jamfor_tabell",
+    file_stem=f"jamfor_{party}_{a}_{b}",
+    alt=f"Tabell: {party_name} i de valda kommunerna, tre val, {period}",
+    note=f"{party_name}, {period}. Andel = röster / giltiga röster × 100. Data byggd {q.data_date()}.",
+)
+
+st.markdown("**Öppna en kommuns valdistrikt**")
+with st.container(horizontal=True, key="jamfor_lankar"):
+    for code in chosen:
+        st.page_link(
+            "pages/valdistrikt.py",
+            label=names[code],
+            icon=":material/grid_view:",
+            query_params=state.link_params(**{Key.KOMMUN: names[code]}),
+        )
+
+ui.small_print(
+    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    definition=(
+        "Andel = partiets röster / giltiga röster × 100. Förändring (p.e.) = andel "
+        f"{b} − andel {a}. Valdeltagande = antal röstande / röstberättigade × 100. Länet i riksdagsvalet = "
+        "båda riksdagsvalkretsarna (Stockholms kommun och Stockholms län) tillsammans."
+    ),
+    data_date=q.data_date(),
+)

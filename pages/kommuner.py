@@ -1,0 +1,196 @@
+"""Kommuner: per-municipality change for one election and year pair – map, ranking, lists."""
+import streamlit as st
+
+from dashboard import charts, maps, ui
+from dashboard import queries as q
+from dashboard import state
+from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, Key
+
+ui.ensure_entrypoint()
+
+st.title("Hur gick det i kommunerna?")
+
+with st.container(horizontal=True, vertical_alignment="bottom", key="kommuner_val"):
+    election = state.election_selector()
+    a, b = state.period_selector(q.year_pairs())
+    party = state.party_selector(q.parties(election, a, b))
+    view_mode = state.choice_selector(
+        "Visa", {"karta": "Karta", "staplar": "Staplar"}, "karta", key="vy",
+        help="Karta eller rangordnade staplar – samma siffror.",
+    )
+    selected = state.kommun_selector(
+        q.municipalities(), default=None, label="Markerad kommun",
+        help="Klicka på en kommun i kartan, staplarna eller tabellen – eller välj här.",
+    )
+party_name = q.party_name(party)
+period = state.period_text((a, b))
+label = ELECTION_LABEL[election]
+
+st.caption(
+    f"{label}: {party_name}s andel av de giltiga rösterna i varje kommun {a} och {b}, och förändringen "
+    f"i procentenheter (p.e.). Klicka på en kommun i kartan eller tabellen för att öppna den."
+)
+ui.notes(q.coverage_notes(q.coverage(), election, a, b))
+
+df = q.kommuner_view(election, a, b, party)
+county = q.area_change(election, a, b, party, f"county:{state.COUNTY}")
+names = dict(zip(df["kommunkod"], df["kommun"]))
+
+counts = q.direction_counts(df.assign(election=election))
+row = counts[counts["election"] == election].iloc[0]
+n = len(df)
+with st.container(horizontal=True, key="kommuner_nyckeltal"):
+    ui.share_metric(
+        f"Hela länet, {label.lower()} {b}",
+        county["share_to"].iloc[0] if len(county) else None,
+        county["change_pp"].iloc[0] if len(county) else None,
+        period=period,
+        help="Summan för länets 26 kommuner" if election == "kommun" else
+        "Hela Stockholms län (i riksdagsvalet båda valkretsarna tillsammans)",
+    )
+    st.metric("Kommuner som ökade", f"{row['upp']} av {n}", border=True, height="stretch")
+    st.metric("Kommuner som minskade", f"{row['ned']} av {n}", border=True, height="stretch")
+    if row["saknas"]:
+        st.metric("Uppgift saknas", f"{row['saknas']} av {n}", border=True, height="stretch")
+
+
+
+def _mark(code: str | None) -> None:
+    # Callbacks run before the rerun, so the bound selector (and the URL) can still change.
+    if code in names:
+        st.session_state[Key.KOMMUN] = code
+
+
+def _pick_on_chart(chart_key: str) -> None:
+    for point in ui.selected_points(chart_key):
+        if point.get("location") in names:
+            return _mark(point["location"])
+        label_y = str(point.get("y", "")).replace("<b>", "").replace("</b>", "")
+        by_name = {v: k for k, v in names.items()}
+        if label_y in by_name:
+            return _mark(by_name[label_y])
+
+
+def _pick_in_table() -> None:
+    i = ui.selected_row("kommuner_tabell")
+    if i is not None:
+        _mark(df.iloc[i]["kommunkod"])
+
+hover = [
+    (f"Andel {a}", "share_from_txt"),
+    (f"Andel {b}", "share_to_txt"),
+    ("Förändring", "change_pp_txt"),
+    (f"Röster {b}", "votes_to_txt"),
+    (f"Valdeltagande {b}", "turnout_to_txt"),
+]
+if view_mode == "karta":
+    geo = q.kommun_geo()
+    fig = ui.figure(
+        ("kommuner_karta", election, a, b, party, selected),
+        maps.choropleth,
+        q.static_geo_url("kommuner.geojson") or geo,
+        df,
+        id_col="kommunkod",
+        featureidkey="properties.kommunkod",
+        value_col="change_pp",
+        name_col="kommun",
+        hover=hover,
+        bbox=geo["bbox"],
+        colorbar_title="Förändring (p.e.)",
+        diverging=True,
+        tick_suffix=" p.e.",
+        selected=selected,
+    )
+    ui.plotly(
+        fig,
+        alt=f"Karta: förändring för {party_name} i {ELECTION_DEFINITE[election]} per kommun, {period}.",
+        caption=(
+            f"Förändring i procentenheter {period}. Blått = ökning, rött = minskning, vitt = ingen förändring; "
+            "grått = uppgift saknas. Skalan är symmetrisk kring noll. Siffrorna står i tabellen och när du håller "
+            "över en kommun."
+        ),
+        key="kommuner_karta",
+        on_select=lambda: _pick_on_chart("kommuner_karta"),
+    )
+else:
+    fig = ui.figure(
+        ("kommuner_staplar", election, a, b, party, selected),
+        charts.ranked_bars,
+        df,
+        value_col="change_pp",
+        text_col="change_pp_txt",
+        name_col="kommun",
+        x_title=f"Förändring {period} (p.e.)",
+        highlight=names.get(selected),
+    )
+    ui.plotly(
+        fig,
+        alt=f"Stapeldiagram: förändring för {party_name} i {ELECTION_DEFINITE[election]} per kommun, {period}, störst ökning överst.",
+        caption=f"Förändring i procentenheter {period}, störst ökning överst. Kommuner utan siffror står sist med ”uppgift saknas”.",
+        key="kommuner_staplar",
+        on_select=lambda: _pick_on_chart("kommuner_staplar"),
+    )
+
+st.subheader("Alla kommuner, rangordnade efter förändring")
+cols = [
+    ui.Col("kommun", "Kommun"),
+    ui.Col("share_from", f"Andel {a} (%)", "pct"),
+    ui.Col("share_to", f"Andel {b} (%)", "pct"),
+    ui.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
+    ui.Col("votes_from", f"Röster {a} (antal)", "int"),
+    ui.Col("votes_to", f"Röster {b} (antal)", "int"),
+    ui.Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
+    ui.Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
+    # Seat margins (issue 5) appear here when the seat engine provides them.
+    ui.Col("seats", f"Mandat {b} (antal)", "int"),
+    ui.Col("votes_to_next_seat", "Röster till nästa mandat (antal)", "int"),
+    ui.Col("margin_on_last_seat", "Marginal för sista mandatet (röster)", "int"),
+    ui.Col("council_size", "Fullmäktige (mandat)", "int"),
+]
+ui.table(
+    df,
+    cols,
+    key="kommuner_tabell",
+    file_stem=f"kommuner_{election}_{party}_{a}_{b}",
+    alt=f"Tabell: {party_name} per kommun i {ELECTION_DEFINITE[election]} {a} och {b}",
+    note=f"{label}, {party_name}, {period}. Andel = röster / giltiga röster × 100. Källa: se Om data. Data byggd {q.data_date()}.",
+    on_select=_pick_in_table,
+)
+
+if selected in names:
+    name = names[selected]
+    with st.container(border=True, key="kommuner_oppna"):
+        st.markdown(f"**Vald kommun: {name}**")
+        with st.container(horizontal=True):
+            st.page_link(
+                "pages/valdistrikt.py",
+                label=f"Valdistrikten i {name}",
+                icon=":material/grid_view:",
+                query_params=state.link_params(**{Key.KOMMUN: name}),
+            )
+            st.page_link(
+                "pages/jamfor.py",
+                label=f"Jämför {name} med andra kommuner",
+                icon=":material/compare_arrows:",
+                query_params=state.link_params(**{Key.KOMMUNER: [name]}),
+            )
+
+st.subheader("Topplistor")
+lists = q.top_lists(df)
+with st.grid(2, gap="small", min_column_width=240):
+    for title, rows in lists.items():
+        with st.container(border=True, height="stretch"):
+            st.markdown(f"**{title}**")
+            st.markdown(
+                "\n".join(f"{i}. {r.kommun}: {r.text}" for i, r in enumerate(rows.itertuples(), start=1))
+                or ("Ingen kommun." if "Stör" in title else "Uppgift saknas.")
+            )
+
+ui.small_print(
+    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    definition=(
+        "Andel = partiets röster / giltiga röster × 100. Förändring (p.e.) = andel "
+        f"{b} − andel {a}. Valdeltagande = antal röstande / röstberättigade × 100."
+    ),
+    data_date=q.data_date(),
+)

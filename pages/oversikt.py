@@ -1,0 +1,120 @@
+"""Översikt: the district at a glance for the chosen year pair and party."""
+import streamlit as st
+
+from dashboard import charts, maps, ui
+from dashboard import queries as q
+from dashboard import state
+from dashboard.state import ELECTIONS
+
+ui.ensure_entrypoint()
+
+st.title("Hur gick det i Storstockholm?")
+
+with st.container(horizontal=True, vertical_alignment="bottom", key="oversikt_val"):
+    a, b = state.period_selector(q.year_pairs())
+    party = state.party_selector(q.parties("alla", a, b))
+party_name = q.party_name(party)
+period = state.period_text((a, b))
+
+st.caption(
+    f"{party_name}s andel av de giltiga rösterna {b} och förändringen i procentenheter (p.e.) sedan {a}."
+)
+
+cov = q.coverage()
+missing = [n for e in ELECTIONS for n in q.coverage_notes(cov, e, a, b) if "finns" in n]
+ui.notes(missing)
+
+view = q.overview_view(a, b, party)
+
+st.subheader("Andel och förändring")
+with st.grid(3, gap="small", min_column_width=220):
+    for row in view["areas"].itertuples():
+        ui.share_metric(row.title, row.share_to, row.change_pp, help=row.covers, period=period)
+st.caption(
+    "”Stockholms län” i riksdagsvalet är riksdagsvalkretsen utan Stockholms stad; "
+    "stadens röster räknas i valkretsen Stockholms kommun. Regionvalet gäller hela länet."
+)
+
+st.subheader("Hur många av de 26 kommunerna gick upp eller ned?")
+counts = view["counts"]
+ui.plotly(
+    charts.direction_bars(counts),
+    alt=f"Antal kommuner där {party_name} ökade respektive minskade i varje val, {period}.",
+    caption=(
+        f"Antal kommuner där andelen ökade (upp) eller minskade (ned) {period}. "
+        "”Uppgift saknas” = minst ett av åren saknas i data för kommunen."
+    ),
+    key="oversikt_riktning",
+)
+ui.table(
+    counts,
+    [
+        ui.Col("val", "Val"),
+        ui.Col("upp", "Upp (antal kommuner)", "int"),
+        ui.Col("ned", "Ned (antal kommuner)", "int"),
+        ui.Col("oförändrad", "Oförändrad (antal kommuner)", "int"),
+        ui.Col("saknas", "Uppgift saknas (antal kommuner)", "int"),
+    ],
+    key="oversikt_antal",
+    file_stem=f"kommuner_upp_ned_{party}_{a}_{b}",
+    alt="Antal kommuner upp och ned per val",
+    note=f"{party_name}, förändring {period}, 26 kommuner i Stockholms län.",
+)
+
+st.subheader("Upp i alla tre valen – och ned i alla tre")
+movers = view["movers"]
+left, right = st.columns(2)
+for col, pattern, title in (
+    (left, "upp i alla tre", "Ökade i alla tre valen"),
+    (right, "ned i alla tre", "Minskade i alla tre valen"),
+):
+    with col:
+        st.markdown(f"**{title}**")
+        rows = movers[movers["pattern"] == pattern]
+        if rows.empty:
+            st.markdown("Inga kommuner.")
+        for r in rows.itertuples():
+            st.markdown(
+                f"- **{r.kommun}**: riksdag {r.change_riksdag_txt}, region {r.change_region_txt}, "
+                f"kommun {r.change_kommun_txt}"
+            )
+
+geo = q.kommun_geo()
+fig = ui.figure(
+    ("oversikt_karta", a, b, party),
+    maps.category_map,
+    q.static_geo_url("kommuner.geojson") or geo,
+    movers,
+    id_col="kommunkod",
+    featureidkey="properties.kommunkod",
+    category_col="pattern",
+    categories={
+        "upp i alla tre": charts.GAIN,
+        "ned i alla tre": charts.LOSS,
+        "blandat": "#f2f2f2",
+        "uppgift saknas": maps.MISSING_FILL,
+    },
+    name_col="kommun",
+    hover=[
+        ("Riksdagsval", "change_riksdag_txt"),
+        ("Regionval", "change_region_txt"),
+        ("Kommunval", "change_kommun_txt"),
+        ("Mönster", "pattern"),
+    ],
+    bbox=geo["bbox"],
+)
+ui.plotly(
+    fig,
+    alt=f"Karta: kommuner där {party_name} ökade i alla tre valen, minskade i alla tre, eller blandat, {period}.",
+    caption="Karta över mönstret per kommun. Håll över en kommun för förändringen i varje val; listorna ovan säger samma sak i text.",
+    key="oversikt_karta",
+)
+
+ui.small_print(
+    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    definition=(
+        "Andel = partiets röster / giltiga röster × 100. Förändring i procentenheter (p.e.) = andel "
+        f"{b} − andel {a}."
+    ),
+    data_date=q.data_date(),
+)

@@ -1,0 +1,201 @@
+"""Page state that lives in the URL.
+
+Every selector is a widget bound to a query parameter (`bind="query-params"`), so a copied link
+reproduces the view. The parameter carries the option's *label* (that is how Streamlit binds),
+so labels are chosen to read well in a URL: `?val=Regionval&period=2022-2026&parti=Moderaterna`.
+Keys shared by several pages (val, period, parti, kommun) carry a choice over when the user
+switches page.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+COUNTY = "01"
+COUNTY_NAME = "Stockholms län"
+ELECTIONS = ("riksdag", "region", "kommun")
+ELECTION_LABEL = {"riksdag": "Riksdagsval", "region": "Regionval", "kommun": "Kommunval"}
+# "i riksdagsvalet 2022"
+ELECTION_DEFINITE = {"riksdag": "riksdagsvalet", "region": "regionvalet", "kommun": "kommunvalet"}
+
+DEFAULT_ELECTION = "kommun"
+DEFAULT_PERIOD = (2018, 2022)
+DEFAULT_PARTY = "V"
+DEFAULT_KOMMUN = "0180"
+NO_KOMMUN = ""  # the "Ingen" choice of an optional municipality selector
+
+
+class Key:
+    """URL parameter names (Swedish, short; they are part of every shared link)."""
+
+    ELECTION = "val"
+    PERIOD = "period"
+    PARTY = "parti"
+    KOMMUN = "kommun"
+    KOMMUNER = "kommuner"
+    COUNTY_REF = "lanet"
+    COMPARE_METRIC = "jmf"
+    DISTRICT_METRIC = "visa"
+    SORT = "sortera"
+
+
+SHARED_KEYS = (Key.ELECTION, Key.PERIOD, Key.PARTY, Key.KOMMUN, Key.KOMMUNER)
+
+
+def period_label(pair: Sequence[int]) -> str:
+    """(2018, 2022) -> "2018-2022" (a plain hyphen keeps the URL readable)."""
+    return f"{pair[0]}-{pair[1]}"
+
+
+def parse_period(label: str) -> tuple[int, int]:
+    a, b = label.split("-")
+    return int(a), int(b)
+
+
+def period_text(pair: Sequence[int]) -> str:
+    """For prose: "2018 → 2022"."""
+    return f"{pair[0]} → {pair[1]}"
+
+
+def election_selector(
+    options: Iterable[str] = ELECTIONS, default: str = DEFAULT_ELECTION, key: str = Key.ELECTION
+) -> str:
+    """Riksdag / region / kommun as a segmented control bound to `?val=`."""
+    options = list(options)
+    value = st.segmented_control(
+        "Val",
+        options,
+        default=default if default in options else options[0],
+        required=True,
+        format_func=ELECTION_LABEL.get,
+        key=key,
+        bind="query-params",
+        help="Vilket av de tre valen siffrorna gäller.",
+    )
+    return value or default
+
+
+def period_selector(pairs: Sequence[tuple[int, int]], key: str = Key.PERIOD) -> tuple[int, int]:
+    """The year pair (from, to) among those the data has, bound to `?period=`."""
+    labels = [period_label(p) for p in pairs] or [period_label(DEFAULT_PERIOD)]
+    default = period_label(DEFAULT_PERIOD) if period_label(DEFAULT_PERIOD) in labels else labels[-1]
+    value = st.segmented_control(
+        "Jämför år",
+        labels,
+        default=default,
+        required=True,
+        key=key,
+        bind="query-params",
+        help="Förändringen räknas från det första till det andra valåret.",
+    )
+    return parse_period(value or default)
+
+
+def party_selector(parties: pd.DataFrame, key: str = Key.PARTY) -> str:
+    """A party among those in the data (columns party, label), bound to `?parti=`."""
+    codes = list(parties["party"])
+    labels = dict(zip(parties["party"], parties["label"]))
+    if not codes:
+        codes, labels = [DEFAULT_PARTY], {DEFAULT_PARTY: DEFAULT_PARTY}
+    index = codes.index(DEFAULT_PARTY) if DEFAULT_PARTY in codes else 0
+    value = st.selectbox(
+        "Parti",
+        codes,
+        index=index,
+        format_func=lambda c: labels.get(c, c),
+        key=key,
+        bind="query-params",
+        help="Partierna som finns i data för valet och åren du valt.",
+    )
+    return value or codes[index]
+
+
+def kommun_selector(
+    kommuner: pd.DataFrame,
+    key: str = Key.KOMMUN,
+    default: str | None = DEFAULT_KOMMUN,
+    label: str = "Kommun",
+    help: str | None = None,
+) -> str | None:
+    """One municipality of the county (columns kommunkod, kommun), bound to `?kommun=`.
+
+    With `default=None` the first option is "Ingen" (returned as None). A real option rather
+    than an empty box: Streamlit writes a value set from a click (via session state) to the URL
+    at once only when the widget's default is an option.
+    """
+    codes = list(kommuner["kommunkod"])
+    names = dict(zip(kommuner["kommunkod"], kommuner["kommun"]))
+    if default is None:
+        codes = [NO_KOMMUN] + codes
+        names[NO_KOMMUN] = "Ingen"
+    index = codes.index(default if default is not None else NO_KOMMUN) if (default in codes or default is None) else 0
+    value = st.selectbox(
+        label,
+        codes,
+        index=index,
+        format_func=lambda c: names.get(c, c),
+        key=key,
+        bind="query-params",
+        help=help,
+    )
+    return None if value in (None, NO_KOMMUN) else value
+
+
+def kommuner_selector(
+    kommuner: pd.DataFrame, default: Sequence[str], key: str = Key.KOMMUNER, max_selections: int = 8
+) -> list[str]:
+    """2–8 municipalities, bound to `?kommuner=A&kommuner=B`."""
+    codes = list(kommuner["kommunkod"])
+    names = dict(zip(kommuner["kommunkod"], kommuner["kommun"]))
+    chosen = st.multiselect(
+        "Kommuner (2–8)",
+        codes,
+        default=[c for c in default if c in codes],
+        format_func=lambda c: names.get(c, c),
+        key=key,
+        bind="query-params",
+        max_selections=max_selections,
+        placeholder="Välj kommuner",
+    )
+    return list(chosen)
+
+
+def choice_selector(label: str, options: dict[str, str], default: str, key: str, help: str | None = None) -> str:
+    """A small set of named views (value -> label) as a bound segmented control."""
+    values = list(options)
+    value = st.segmented_control(
+        label,
+        values,
+        default=default,
+        required=True,
+        format_func=options.get,
+        key=key,
+        bind="query-params",
+        help=help,
+    )
+    return value or default
+
+
+def toggle(label: str, default: bool, key: str, help: str | None = None) -> bool:
+    return st.toggle(label, value=default, key=key, bind="query-params", help=help)
+
+
+def link_params(keep: Iterable[str] = SHARED_KEYS, **overrides: Any) -> dict[str, Any]:
+    """Query parameters for `st.page_link`: the current shared ones, plus overrides.
+
+    An override of None drops the key. Values are URL labels (e.g. kommun=Botkyrka).
+    """
+    params: dict[str, Any] = {}
+    for key in keep:
+        if key in st.query_params:
+            values = st.query_params.get_all(key)
+            params[key] = values if len(values) > 1 or key == Key.KOMMUNER else values[0]
+    for key, value in overrides.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params

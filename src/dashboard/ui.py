@@ -1,0 +1,293 @@
+"""Shared page chrome: lang="sv", the "Kopiera länk" control, tables with downloads, metric
+cards with a signed change, notes, charts with alt text, and the small print.
+
+Pages call these so every page looks and behaves the same; no numbers are computed here
+beyond formatting.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from . import fmt
+
+ABOUT_PAGE = "pages/om_data.py"
+
+# One tiny CCv2 component: marks the document Swedish (Streamlit serves lang="en") and copies
+# the current address, which the bound widgets keep up to date, to the clipboard.
+_COPY_LINK = st.components.v2.component(
+    "valrummet_kopiera_lank",
+    html="""
+<div class="vr-copy">
+  <button type="button" class="vr-btn" aria-describedby="vr-msg">Kopiera länk</button>
+  <span class="vr-msg" id="vr-msg" role="status" aria-live="polite"></span>
+</div>
+""",
+    css="""
+.vr-copy { display: flex; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
+.vr-btn {
+  font: inherit; cursor: pointer; padding: 0.25rem 0.75rem;
+  color: var(--st-text-color); background: var(--st-background-color);
+  border: 1px solid var(--st-border-color); border-radius: var(--st-button-radius);
+}
+.vr-btn:hover, .vr-btn:focus-visible { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+.vr-msg { font-size: 0.875rem; color: var(--st-text-color); }
+""",
+    js="""
+export default function (component) {
+  const { parentElement } = component
+  document.documentElement.lang = "sv"
+  const btn = parentElement.querySelector(".vr-btn")
+  const msg = parentElement.querySelector(".vr-msg")
+  if (!btn) return
+  btn.onclick = async () => {
+    const url = window.location.href
+    try {
+      await navigator.clipboard.writeText(url)
+      msg.textContent = "Länken är kopierad."
+    } catch (err) {
+      // No clipboard API outside https/localhost: let the user copy by hand.
+      window.prompt("Kopiera länken:", url)
+      msg.textContent = ""
+    }
+  }
+}
+""",
+)
+
+
+def ensure_entrypoint() -> None:
+    """Make sure the page runs inside app.py (call first in every page file).
+
+    Because the pages live in `pages/`, Streamlit starts in its legacy multipage mode: until
+    some session has run app.py's `st.navigation`, a deep link such as /kommuner on a fresh
+    server runs the page file alone, without app.py's routing and chrome. Switch the server to
+    `st.navigation` routing and rerun; the rerun goes through app.py and opens the same page.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a future Streamlit without the legacy mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def copy_link() -> None:
+    """The "Kopiera länk" button (also sets lang="sv" on the page)."""
+    _COPY_LINK(key="kopiera_lank", width="content")
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: source name, header with unit, kind (pct, pp, int, text)."""
+
+    name: str
+    header: str
+    kind: str = "text"
+
+
+def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
+    present = [c for c in cols if c.name in df.columns]
+    out = df[[c.name for c in present]].copy()
+    out.columns = [c.header for c in present]
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> bytes:
+    """CSV as Swedish Excel opens it: semicolons, decimal comma, UTF-8 with BOM."""
+    return df.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+
+
+def to_excel(df: pd.DataFrame, cols: Sequence[Col], note: str = "") -> bytes:
+    """An .xlsx with number formats per column kind and a sheet with source/definitions."""
+    kinds = {c.header: c.kind for c in cols}
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+        df.to_excel(xl, sheet_name="Data", index=False)
+        book, sheet = xl.book, xl.sheets["Data"]
+        formats = {
+            "pct": book.add_format({"num_format": "0.00"}),
+            "pp": book.add_format({"num_format": "+0.00;-0.00;0.00"}),
+            "int": book.add_format({"num_format": "#,##0"}),
+        }
+        for i, header in enumerate(df.columns):
+            width = max(12, min(40, len(str(header)) + 2))
+            sheet.set_column(i, i, width, formats.get(kinds.get(header, "text")))
+        sheet.freeze_panes(1, 0)
+        if note:
+            info = book.add_worksheet("Om tabellen")
+            for r, line in enumerate(note.splitlines()):
+                info.write(r, 0, line)
+            info.set_column(0, 0, 120)
+    return buf.getvalue()
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _styled(shown: pd.DataFrame, pct_cols: tuple, pp_cols: tuple, int_cols: tuple):
+    """The table's Styler, rendered once per content and reused on every rerun.
+
+    Streamlit renders a Styler by calling its `_compute()` and `_translate()` on every run,
+    which costs ~8 ms per 100 cells; the result depends only on the data and formats, so the
+    cached Styler answers those calls from its first rendering. If pandas' internals differ,
+    the plain Styler is used (correct, only slower).
+    """
+    styler = fmt.styler(shown, pct_cols=pct_cols, pp_cols=pp_cols, int_cols=int_cols)
+    styler.set_uuid("vr")
+    try:
+        styler._compute()
+        rendered = styler._translate(False, False)
+    except Exception:
+        return fmt.styler(shown, pct_cols=pct_cols, pp_cols=pp_cols, int_cols=int_cols)
+    styler._compute = lambda: styler
+    styler._translate = lambda *args, **kwargs: rendered
+    return styler
+
+
+def table(
+    df: pd.DataFrame,
+    cols: Sequence[Col],
+    *,
+    key: str,
+    file_stem: str,
+    alt: str,
+    note: str = "",
+    height: int | str = "auto",
+    on_select=None,
+):
+    """A sortable table with Swedish number formats and CSV + Excel downloads.
+
+    Cells stay numeric (sorting works); a Styler supplies the Swedish display text and
+    "uppgift saknas" for missing values. `on_select` (a callback) makes rows clickable.
+    """
+    shown = _display_frame(df, cols)
+    styled = _styled(
+        shown,
+        tuple(c.header for c in cols if c.kind == "pct"),
+        tuple(c.header for c in cols if c.kind == "pp"),
+        tuple(c.header for c in cols if c.kind == "int"),
+    )
+    event = st.dataframe(
+        styled,
+        hide_index=True,
+        key=key,
+        height=height,
+        alt=alt,
+        placeholder=fmt.MISSING,
+        # the first column names the row; keep it in view when a phone scrolls sideways
+        column_config={shown.columns[0]: st.column_config.Column(pinned=True)},
+        on_select=on_select or "ignore",
+        selection_mode="single-row",
+    )
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "CSV",
+            data=lambda: to_csv(shown),
+            file_name=f"{file_stem}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}_csv",
+            help="Semikolonseparerad, decimalkomma (öppnas direkt i svenskt Excel).",
+        )
+        st.download_button(
+            "Excel",
+            data=lambda: to_excel(shown, cols, note),
+            file_name=f"{file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}_xlsx",
+        )
+    return event
+
+
+def selected_row(key: str) -> int | None:
+    """Index of the row picked in the selectable table `key` (read in its callback)."""
+    try:
+        rows = st.session_state[key].selection.rows
+    except (KeyError, AttributeError):
+        return None
+    return rows[0] if rows else None
+
+
+# --- metrics, notes, charts ---------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
+    return _build(*_args, **_kwargs)
+
+
+def figure(key: tuple, build, *args, **kwargs):
+    """`build(*args, **kwargs)`, cached under `key`, which must name every input that shapes
+    the figure (page, selections). Building a map copies its GeoJSON (~40 ms); reruns that
+    change nothing on the map then reuse the figure."""
+    return _figure(key, build, args, kwargs)
+
+
+
+def share_metric(label: str, share, change, *, help: str | None = None, period: str = "") -> None:
+    """A metric card: share as value, signed change as delta with an arrow (not colour alone)."""
+    if fmt.is_missing(change):
+        delta, arrow, colour = None, "off", "off"
+    else:
+        delta = fmt.pp(change) + (f" ({period})" if period else "")
+        arrow = "up" if change > 0 else "down" if change < 0 else "off"
+        colour = "green" if change > 0 else "red" if change < 0 else "gray"
+    st.metric(
+        label,
+        fmt.pct(share),
+        delta,
+        delta_color=colour,
+        delta_arrow=arrow,
+        help=help,
+        border=True,
+        height="stretch",
+    )
+
+
+def notes(messages: Sequence[str]) -> None:
+    """What the data lacks for the current choice, said plainly above the numbers."""
+    for m in messages:
+        st.info(m, icon=":material/info:")
+
+
+def plotly(fig, *, alt: str, caption: str, key: str | None = None, on_select="ignore"):
+    """A plotly chart with alt text, a caption, and plotly's PNG download kept."""
+    event = st.plotly_chart(
+        fig,
+        alt=alt,
+        key=key,
+        on_select=on_select,
+        selection_mode="points",
+        config={
+            "displaylogo": False,
+            "scrollZoom": False,
+            "toImageButtonOptions": {"format": "png", "scale": 2},
+            "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        },
+    )
+    st.caption(caption)
+    return event
+
+
+def selected_points(key: str) -> list[dict]:
+    """The points clicked on the chart `key` (read in its on_select callback)."""
+    try:
+        return list(st.session_state[key].selection.points or [])
+    except (KeyError, AttributeError):
+        return []
+
+
+def small_print(source: str, definition: str, data_date: str) -> None:
+    """Source, definition and data date, with a link to Om data."""
+    st.caption(f"**Källa:** {source}  \n**Definition:** {definition}  \n**Data byggd:** {data_date}")
+    st.page_link(ABOUT_PAGE, label="Om data – källor, definitioner och luckor", icon=":material/info:")

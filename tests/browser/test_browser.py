@@ -1,0 +1,176 @@
+"""Browser tests: deep links, URL-bound selectors, "Kopiera länk", offline maps, screenshots."""
+from __future__ import annotations
+
+import re
+import struct
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 90_000  # ms; the first page on a cold server loads data and builds caches
+
+
+def wait_ready(page: Page) -> None:
+    """Wait until the script run has finished and nothing is stale."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=TIMEOUT)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=TIMEOUT)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def radio(page: Page, group: str, option: str):
+    return page.get_by_role("radiogroup", name=group).get_by_role("radio", name=option, exact=True)
+
+
+def href(page: Page) -> str:
+    # Streamlit updates the address with history.replaceState; page.url can lag behind it.
+    return page.evaluate("location.href")
+
+
+def wait_for_param(page: Page, fragment: str) -> None:
+    page.wait_for_function("(s) => location.href.includes(s)", arg=fragment, timeout=TIMEOUT)
+
+
+def chart_texts(page: Page) -> list[str]:
+    return [t.text_content() for t in page.locator(".stPlotlyChart svg text").all()]
+
+
+def external_requests(page: Page) -> list[str]:
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    return urls
+
+
+def test_kommuner_deep_link_change_and_reopen(server, new_browser):
+    page = new_browser().new_page()
+    outside = external_requests(page)
+    page.goto(f"{server}/kommuner?val=Riksdagsval&kommun=Botkyrka")
+    expect(page.get_by_text("Vald kommun: Botkyrka")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    expect(radio(page, "Val", "Riksdagsval")).to_have_attribute("aria-checked", "true")
+    # V, riksdagsvalet 2022, Stockholm city: 71 171 / 606 754
+    expect(page.get_by_text("Stockholm: 11,73 %")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "sv"
+    expect(page.locator(".stPlotlyChart .maplibregl-map, .stPlotlyChart canvas").first).to_be_visible()
+
+    radio(page, "Val", "Regionval").click()
+    wait_for_param(page, "val=Regionval")
+    expect(page.get_by_text("Stockholm: 16,41 %")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    params = parse_qs(urlsplit(href(page)).query)
+    assert params["val"] == ["Regionval"] and params["kommun"] == ["Botkyrka"]
+    assert outside == []  # maps and fonts need no internet
+
+    fresh = new_browser().new_page()
+    fresh.goto(href(page))
+    expect(fresh.get_by_text("Stockholm: 16,41 %")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(fresh)
+    expect(radio(fresh, "Val", "Regionval")).to_have_attribute("aria-checked", "true")
+    expect(fresh.get_by_text("Vald kommun: Botkyrka")).to_be_visible()
+    assert urlsplit(fresh.url).path == "/kommuner"
+
+
+def test_jamfor_deep_link_change_and_reopen(server, new_browser):
+    page = new_browser().new_page()
+    page.goto(f"{server}/jamfor?kommuner=Botkyrka&kommuner=Sundbyberg&jmf=F%C3%B6r%C3%A4ndring")
+    tags = page.locator("[data-testid='stMultiSelectTagsContainer'] [data-tag] span[title]")
+    expect(tags).to_have_text(["Botkyrka", "Sundbyberg"], timeout=TIMEOUT)
+    wait_ready(page)
+    expect(radio(page, "Visa", "Förändring")).to_have_attribute("aria-checked", "true")
+    # Botkyrka, riksdagsvalet: 10,33 % 2022 against 9,85 % 2018
+    page.wait_for_function("() => document.querySelectorAll('.stPlotlyChart svg text').length > 10", timeout=TIMEOUT)
+    texts = chart_texts(page)
+    assert "+0,48 p.e." in texts and "−0,13 p.e." in texts and "Stockholms län (referens)" in texts
+
+    radio(page, "Jämför år", "2022-2026").click()
+    wait_for_param(page, "period=2022-2026")
+    expect(page.get_by_text(re.compile("Riksdagsval 2026 finns bara per riksdagsvalkrets"))).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    params = parse_qs(urlsplit(href(page)).query)
+    assert params["kommuner"] == ["Botkyrka", "Sundbyberg"] and params["jmf"] == ["Förändring"]
+
+    fresh = new_browser(width=390).new_page()
+    fresh.goto(href(page))
+    tags = fresh.locator("[data-testid='stMultiSelectTagsContainer'] [data-tag] span[title]")
+    expect(tags).to_have_text(["Botkyrka", "Sundbyberg"], timeout=TIMEOUT)
+    wait_ready(fresh)
+    expect(radio(fresh, "Jämför år", "2022-2026")).to_have_attribute("aria-checked", "true")
+    expect(fresh.get_by_text(re.compile("Riksdagsval 2026 finns bara per riksdagsvalkrets"))).to_be_visible()
+
+
+def test_copy_link_copies_the_current_address(server, new_browser):
+    ctx = new_browser(permissions=["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    page.goto(f"{server}/valdistrikt?kommun=Solna&val=Riksdagsval")
+    expect(page.get_by_text("valdistrikt 2022 fanns med samma kod 2018", exact=False)).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    page.get_by_role("button", name="Kopiera länk").click()
+    expect(page.get_by_text("Länken är kopierad.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == href(page)
+    assert parse_qs(urlsplit(href(page)).query) == {"kommun": ["Solna"], "val": ["Riksdagsval"]}
+
+
+def test_click_on_map_marks_municipality_in_url(server, new_browser):
+    page = new_browser(height=1200).new_page()
+    page.goto(f"{server}/kommuner?val=Riksdagsval")
+    page.wait_for_selector(".stPlotlyChart canvas", timeout=TIMEOUT)
+    wait_ready(page)
+    time.sleep(2)  # the map paints after the script has finished
+    box = page.locator(".stPlotlyChart").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.45
+    page.mouse.move(x, y)
+    hover = page.locator(".stPlotlyChart .hoverlayer text").first
+    expect(hover).to_contain_text("Förändring", timeout=10_000)
+    name = hover.locator("tspan").first.text_content()
+    page.mouse.click(x, y)
+    expect(page.get_by_text(f"Vald kommun: {name}")).to_be_visible(timeout=TIMEOUT)
+    wait_for_param(page, "kommun=")
+    assert parse_qs(urlsplit(href(page)).query)["kommun"] == [name]
+    expect(page.get_by_role("link", name=f"Valdistrikten i {name}")).to_be_visible()
+
+
+PAGES = {
+    "oversikt": ("/", "Hur gick det i Storstockholm?"),
+    "kommuner": ("/kommuner", "Hur gick det i kommunerna?"),
+    "jamfor": ("/jamfor", "Hur står sig kommunerna mot varandra?"),
+    "valdistrikt": ("/valdistrikt?kommun=Upplands+V%C3%A4sby&val=Riksdagsval&visa=F%C3%B6r%C3%A4ndring", "Hur gick det i valdistrikten?"),
+    "om_data": ("/om_data", "Var kommer siffrorna ifrån?"),
+}
+
+
+def _png_width(path) -> int:
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">I", head[16:20])[0]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshots(server, new_browser, screenshot_dir, width):
+    """Every page at desktop and phone width, whole page, into screenshots/ (git-ignored)."""
+    page = new_browser(width=width).new_page()
+    for name, (path, title) in PAGES.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(server + path)
+        expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=TIMEOUT)
+        wait_ready(page)
+        # Streamlit scrolls inside its main container: grow the viewport to the content until
+        # the height settles (charts take their height only once drawn).
+        height = 0
+        for _ in range(10):
+            time.sleep(1.0)
+            now = int(page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight"))
+            if now == height:
+                break
+            height = now
+            page.set_viewport_size({"width": width, "height": min(height + 40, 12000)})
+        target = screenshot_dir / f"{name}_{width}.png"
+        page.screenshot(path=str(target), full_page=True)
+        assert _png_width(target) == width
+        # nothing on a phone may need horizontal scrolling of the page itself
+        overflow = page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth")
+        assert overflow <= width, f"{name}: page is {overflow}px wide at {width}px"

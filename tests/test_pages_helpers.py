@@ -1,0 +1,237 @@
+"""The pure parts behind the pages: Swedish formats, URL labels, derived tables, figures, exports."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from dashboard import charts, fmt, maps, queries, state, ui
+
+
+# --- fmt -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(11.729795, "11,73 %"), (0.004, "0,00 %"), (None, "uppgift saknas"), (np.nan, "uppgift saknas"), (pd.NA, "uppgift saknas")],
+)
+def test_pct(value, expected):
+    assert fmt.pct(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(1.6745, "+1,67 p.e."), (-0.40131, "−0,40 p.e."), (0.0, "0,00 p.e."), (-0.001, "0,00 p.e."), (None, "uppgift saknas")],
+)
+def test_pp_sign_and_real_minus(value, expected):
+    assert fmt.pp(value) == expected
+
+
+def test_integer_and_ranges():
+    assert fmt.integer(437050) == "437 050"
+    assert fmt.integer(6477970) == "6 477 970"
+    assert fmt.integer(pd.NA) == "uppgift saknas"
+    assert fmt.count_range(1888, 1889) == "1 888–1 889"
+    assert fmt.pct_range(None, 0.31, 0.32) == "0,31–0,32 %"
+    assert fmt.pct_range(None, None, None) == "uppgift saknas"
+
+
+def test_styler_keeps_numbers_and_says_missing():
+    df = pd.DataFrame({"Andel (%)": [11.729795, None], "Röster (antal)": pd.array([71171, None], dtype="Int64")})
+    html = fmt.styler(df, pct_cols=["Andel (%)"], int_cols=["Röster (antal)"]).to_html()
+    assert "11,73 %" in html and "71 171" in html and "uppgift saknas" in html
+    assert df["Andel (%)"].dtype == "float64"
+
+
+# --- state ---------------------------------------------------------------------------------
+
+
+def test_period_labels_round_trip():
+    assert state.period_label((2018, 2022)) == "2018-2022"
+    assert state.parse_period("2022-2026") == (2022, 2026)
+    assert state.period_text((2018, 2022)) == "2018 → 2022"
+
+
+def test_party_labels_unique_for_urls():
+    df = pd.DataFrame({"party": ["Skp", "SKP", "V"], "name": ["SKP", "SKP", "Vänsterpartiet"]})
+    labels = queries.party_labels(df)["label"].tolist()
+    assert labels == ["SKP (Skp)", "SKP (SKP)", "Vänsterpartiet"]
+
+
+# --- derived tables ------------------------------------------------------------------------
+
+
+def _changes():
+    rows = []
+    for election, changes in {
+        "riksdag": [0.4, -1.2, 0.1, None],
+        "region": [1.3, -0.1, -0.2, 0.5],
+        "kommun": [1.9, -0.4, 0.3, 0.2],
+    }.items():
+        for (code, name), change in zip([("0123", "Järfälla"), ("0117", "Österåker"), ("0114", "Upplands Väsby"), ("0180", "Stockholm")], changes):
+            rows.append({"election": election, "kommunkod": code, "kommun": name, "change_pp": change})
+    return pd.DataFrame(rows)
+
+
+def test_direction_counts_and_missing():
+    counts = queries.direction_counts(_changes()).set_index("election")
+    assert counts.loc["riksdag", ["upp", "ned", "saknas"]].tolist() == [2, 1, 1]
+    assert counts.loc["region", ["upp", "ned"]].tolist() == [2, 2]
+
+
+def test_consistent_movers():
+    movers = queries.consistent_movers(_changes()).set_index("kommun")
+    assert movers.loc["Järfälla", "pattern"] == "upp i alla tre"
+    assert movers.loc["Österåker", "pattern"] == "ned i alla tre"
+    assert movers.loc["Upplands Väsby", "pattern"] == "blandat"
+    assert movers.loc["Stockholm", "pattern"] == "uppgift saknas"
+    assert len(movers) == 4
+
+
+def test_top_lists_only_gains_as_gains():
+    df = pd.DataFrame(
+        {
+            "kommunkod": ["a", "b", "c"],
+            "kommun": ["A", "B", "C"],
+            "share_to": [10.0, 5.0, None],
+            "change_pp": [1.0, 0.5, None],
+        }
+    )
+    df = queries.add_text(df.assign(share_from=np.nan, votes_from=pd.NA, votes_to=pd.NA, turnout_from=np.nan, turnout_to=np.nan))
+    lists = queries.top_lists(df)
+    assert lists["Störst ökning"]["text"].tolist() == ["+1,00 p.e.", "+0,50 p.e."]
+    assert lists["Störst minskning"].empty
+    assert lists["Lägst andel"]["kommun"].tolist() == ["B", "A"]
+
+
+def test_coverage_notes():
+    cov = pd.DataFrame(
+        [
+            ("kommun", 2018, "municipality", "final", 26, 26, 0),
+            ("kommun", 2022, "municipality", "final", 26, 26, 26),
+            ("riksdag", 2022, "municipality", "final", 26, 26, 26),
+            ("riksdag", 2026, "municipality", "preliminary", 1, 1, 1),
+            ("riksdag", 2026, "riksdag_valkrets", "preliminary", 2, 2, 2),
+        ],
+        columns=["election", "year", "level", "count_status", "n_areas", "n_with_valid", "n_with_eligible"],
+    )
+    assert queries.coverage_notes(cov, "kommun", 2018, 2022) == [
+        'Kommunval 2018: antal röstberättigade saknas, så valdeltagandet visas som "uppgift saknas".'
+    ]
+    notes = queries.coverage_notes(cov, "riksdag", 2022, 2026)
+    assert notes[0].startswith("Riksdagsval 2026 finns bara per riksdagsvalkrets")
+    assert "länet utom Stockholms stad" in notes[0]
+    assert queries.coverage_notes(cov, "kommun", 2022, 2026) == ["Kommunval 2026 finns inte i data."]
+    assert queries.coverage_notes(cov, "riksdag", 2022, 2026, level="district")[0] == (
+        "Riksdagsval 2022 finns inte per valdistrikt i data."
+    )
+
+
+def test_year_pairs():
+    cov = pd.DataFrame({"year": [2018, 2022, 2022, 2026]})
+    assert queries.year_pairs_from(cov) == [(2018, 2022), (2022, 2026)]
+
+
+def test_district_summary():
+    df = pd.DataFrame(
+        {
+            "is_collection": [False, False, False, True],
+            "in_to_year": [True, True, False, True],
+            "comparison": ["same_code", "new_code", "gone", "collection"],
+        }
+    )
+    assert queries.district_summary(df, 2018, 2022).startswith(
+        "1 av 2 valdistrikt 2022 fanns med samma kod 2018 och jämförs; 1 har en ny kod"
+    )
+
+
+# --- figures -------------------------------------------------------------------------------
+
+SQUARE = {
+    "type": "FeatureCollection",
+    "features": [
+        {"type": "Feature", "properties": {"kod": k}, "geometry": {"type": "Polygon", "coordinates": [[[x, 59], [x + 1, 59], [x + 1, 60], [x, 60], [x, 59]]]}}
+        for k, x in (("a", 17), ("b", 18), ("c", 19))
+    ],
+}
+
+
+def test_view_fits_bbox():
+    center, zoom = maps.view((17.24, 58.67, 19.68, 60.28))
+    assert 59.4 < center["lat"] < 59.6 and abs(center["lon"] - 18.46) < 0.01
+    # a 380 px wide map at this zoom shows at least the 2.44° of longitude
+    assert 380 * 360 / (512 * 2**zoom) >= 2.44
+
+
+def test_symmetric_limit():
+    assert maps.symmetric_limit(pd.Series([-0.3, 2.2, None])) == 2.5
+    assert maps.symmetric_limit(pd.Series([None])) == 0.5
+
+
+def test_choropleth_missing_is_grey_and_each_shape_sent_once():
+    df = pd.DataFrame({"kod": ["a", "b", "c"], "namn": ["A", "B", "C"], "v": [1.5, None, -0.5]})
+    df = fmt.with_text(df, v="pp")
+    fig = maps.choropleth(
+        SQUARE, df, id_col="kod", featureidkey="properties.kod", value_col="v", name_col="namn",
+        hover=[("Förändring", "v_txt")], bbox=(17, 59, 20, 60), colorbar_title="Förändring (p.e.)",
+        diverging=True, selected="c",
+    )
+    missing, values, selected = fig.data
+    assert list(missing.locations) == ["b"] and missing.colorscale[0][1] == maps.MISSING_FILL
+    assert list(missing.customdata[0]) == ["B", "uppgift saknas"]
+    assert list(values.locations) == ["a", "c"]
+    assert (values.zmin, values.zmax, values.zmid) == (-1.5, 1.5, 0)
+    assert [f["properties"]["kod"] for f in values.geojson["features"]] == ["a", "c"]
+    assert [f["properties"]["kod"] for f in selected.geojson["features"]] == ["c"]
+    assert fig.layout.map.style == "white-bg"
+    assert fig.layout.separators == ", "
+
+
+def test_geojson_url_passes_through():
+    assert maps.subset("app/static/geo/k.geojson", "properties.kod", ["a"]) == "app/static/geo/k.geojson"
+
+
+def test_ranked_bars_largest_on_top_missing_last():
+    df = pd.DataFrame({"namn": ["A", "B", "C"], "v": [0.5, None, 2.0]})
+    df = fmt.with_text(df, v="pp")
+    fig = charts.ranked_bars(df, value_col="v", text_col="v_txt", name_col="namn", x_title="p.e.")
+    bar = fig.data[0]
+    assert list(bar.y) == ["B", "A", "C"]  # plotly draws the first at the bottom
+    assert list(bar.text) == ["uppgift saknas", "+0,50 p.e.", "+2,00 p.e."]
+
+
+def test_small_multiples_reference_is_marked():
+    df = pd.DataFrame(
+        {
+            "election": ["riksdag", "riksdag"],
+            "kommun": ["Botkyrka", "Stockholms län (referens)"],
+            "v": [10.3, 8.6],
+            "t": ["10,30 %", "8,60 %"],
+        }
+    )
+    fig = charts.small_multiples(
+        df, facet_col="election", facets=[("riksdag", "Riksdagsval")], name_col="kommun", value_col="v",
+        text_col="t", x_title="Andel (%)", reference_name="Stockholms län (referens)",
+    )
+    bar = fig.data[0]
+    assert list(bar.marker.pattern.shape) == ["", "/"]
+    assert list(bar.text) == ["10,30 %", "8,60 %"]
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+def test_csv_and_excel_exports():
+    cols = [ui.Col("kommun", "Kommun"), ui.Col("share", "Andel 2022 (%)", "pct"), ui.Col("change", "Förändring (p.e.)", "pp")]
+    shown = ui._display_frame(pd.DataFrame({"kommun": ["Botkyrka"], "share": [11.929], "change": [-0.4], "x": [1]}), cols)
+    csv = ui.to_csv(shown).decode("utf-8-sig")
+    assert csv.splitlines() == ["Kommun;Andel 2022 (%);Förändring (p.e.)", "Botkyrka;11,929;-0,4"]
+    book = openpyxl.load_workbook(io.BytesIO(ui.to_excel(shown, cols, note="Källa: SCB")))
+    sheet = book["Data"]
+    assert [c.value for c in sheet[1]] == ["Kommun", "Andel 2022 (%)", "Förändring (p.e.)"]
+    assert sheet["B2"].value == pytest.approx(11.929) and sheet["B2"].number_format == "0.00"
+    assert sheet["C2"].number_format == "+0.00;-0.00;0.00"
+    assert book["Om tabellen"]["A1"].value == "Källa: SCB"
