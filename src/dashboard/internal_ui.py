@@ -1,0 +1,259 @@
+"""Shared pieces of the internal pages (activity, priorities, imports).
+
+What the public helpers (`ui`, `charts`, `maps`) lack: tables with decimal columns, the
+activity-data notice, a scatter with a fitted line, a cabin map, the small print without a
+hard dependency on the Om data page, and cached loaders of the inputs the pages share.
+Figure builders are pure; the rest draws with Streamlit.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from . import activity, fmt, maps, ui
+from . import activity_analysis as aa
+from . import queries as q
+from .charts import GAIN, LOSS
+from .paths import data_dir
+from .state import COUNTY
+
+PARTY = "V"  # the internal pages are about the party's own effort
+DISTRICT_GEO_YEAR = 2022
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+
+def activity_notice(types: Sequence[str] | None = None) -> None:
+    """The sentence every internal page shows about where its activity numbers come from."""
+    text = activity.notice(list(types) if types else None)
+    if activity.is_synthetic():
+        st.warning(text, icon=":material/science:", title="Syntetiska demodata")
+    elif text:
+        st.info(text, icon=":material/info:")
+
+
+def origin_caption(types: Sequence[str]) -> str:
+    """"Tidningar: från valutvärderingen 2023 — ofullständig (9 rader)" for each type."""
+    parts = []
+    for t in types:
+        i = activity.info(t)
+        when = f", importerad {i.imported_at[:16].replace('T', ' ')}" if i.imported_at else ""
+        parts.append(f"{i.label}: {i.origin_label} ({fmt.integer(i.rows)} rader{when})")
+    return "; ".join(parts)
+
+
+def small_print(source: str, definition: str, data_date: str) -> None:
+    """Source, definition and data date; a link to Om data where the app has that page."""
+    st.caption(f"**Källa:** {source}  \n**Definition:** {definition}  \n**Data byggd:** {data_date}")
+    try:
+        st.page_link(ui.ABOUT_PAGE, label="Om data – källor, definitioner och luckor", icon=":material/info:")
+    except StreamlitAPIException:
+        pass  # the page file run on its own (tests): no navigation to link into
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: source name, header with unit, kind.
+
+    Kinds: pct (11,73 %), pp (+1,67 p.e.), int (437 050), dec0/dec1/dec2 (3,12), km (1,2),
+    yesno (True/False shown as ja/nej), text.
+    """
+
+    name: str
+    header: str
+    kind: str = "text"
+
+
+def _formatter(kind: str):
+    if kind == "pct":
+        return fmt.pct
+    if kind == "pp":
+        return fmt.pp
+    if kind == "int":
+        return fmt.integer
+    if kind.startswith("dec"):
+        d = int(kind[3:])
+        return lambda v: fmt.number(v, d)
+    if kind == "km":
+        return lambda v: fmt.number(v, 1)
+    return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _styled(shown: pd.DataFrame, kinds: tuple[tuple[str, str], ...]):
+    formats = {h: f for h, k in kinds if (f := _formatter(k)) is not None and h in shown.columns}
+    return shown.style.format(formats, na_rep=fmt.MISSING).hide(axis="index")
+
+
+def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
+    present = [c for c in cols if c.name in df.columns]
+    out = df[[c.name for c in present]].copy()
+    for c in present:
+        if c.kind == "yesno":  # text, not a checkbox: a missing value must read "uppgift saknas"
+            out[c.name] = pd.array([None if fmt.is_missing(v) else ("ja" if v else "nej") for v in out[c.name]],
+                                   dtype="string")
+    out.columns = [c.header for c in present]
+    return out
+
+
+def table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str = "",
+          height: int | str = "auto") -> None:
+    """A sortable table with Swedish formats ("uppgift saknas" for missing) and CSV + Excel."""
+    present = [c for c in cols if c.name in df.columns]
+    shown = display_frame(df, present)
+    with st.container(key=f"{key}_box"):  # addressable as a unit (tests, CSS-free layout)
+        _table(shown, present, key=key, file_stem=file_stem, alt=alt, note=note, height=height)
+
+
+def _table(shown: pd.DataFrame, present: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str,
+           height: int | str) -> None:
+    st.dataframe(
+        _styled(shown, tuple((c.header, c.kind) for c in present)),
+        hide_index=True,
+        key=key,
+        height=height,
+        alt=alt,
+        placeholder=fmt.MISSING,
+        column_config={shown.columns[0]: st.column_config.Column(pinned=True)} if len(shown.columns) else None,
+    )
+    excel_cols = [ui.Col(c.header, c.header, "int" if c.kind == "int" else "pp" if c.kind == "pp" else
+                         "pct" if c.kind in ("pct", "dec2") else "text") for c in present]
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "CSV", data=lambda: ui.to_csv(shown), file_name=f"{file_stem}.csv", mime="text/csv",
+            icon=":material/download:", on_click="ignore", key=f"{key}_csv",
+            help="Semikolonseparerad, decimalkomma (öppnas direkt i svenskt Excel).",
+        )
+        st.download_button(
+            "Excel", data=lambda: ui.to_excel(shown, excel_cols, note), file_name=f"{file_stem}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:", on_click="ignore", key=f"{key}_xlsx",
+        )
+
+
+# --- figures (pure) ---------------------------------------------------------------------------------
+
+
+def scatter_fit(
+    df: pd.DataFrame,
+    *,
+    x_col: str,
+    y_col: str,
+    name_col: str,
+    fit: aa.Fit,
+    x_title: str,
+    y_title: str,
+    x_text_col: str,
+    y_text_col: str,
+    height: int = 440,
+) -> go.Figure:
+    """Municipalities as labelled points (x = activity, y = change) and the fitted line.
+
+    Rows without both values are left out of the chart (the table lists them as missing).
+    """
+    d = df.assign(_x=pd.to_numeric(df[x_col], errors="coerce"), _y=pd.to_numeric(df[y_col], errors="coerce"))
+    d = d[d["_x"].notna() & d["_y"].notna()]
+    colours = [GAIN if y > 0 else LOSS if y < 0 else "#8c8c8c" for y in d["_y"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=d["_x"], y=d["_y"], mode="markers+text", text=d[name_col], textposition="top center",
+            marker={"size": 10, "color": colours, "line": {"color": "#ffffff", "width": 1}},
+            customdata=d[[name_col, x_text_col, y_text_col]].astype(str).to_numpy(),
+            hovertemplate=f"<b>%{{customdata[0]}}</b><br>{x_title}: %{{customdata[1]}}<br>"
+                          f"{y_title}: %{{customdata[2]}}<extra></extra>",
+            name="kommuner",
+        )
+    )
+    if fit.slope is not None and len(d):
+        xs = np.linspace(float(d["_x"].min()), float(d["_x"].max()), 20)
+        fig.add_trace(go.Scatter(
+            x=xs, y=fit.line(xs), mode="lines", line={"color": "#444444", "dash": "dash", "width": 2},
+            name="anpassad linje", hoverinfo="skip",
+        ))
+    fig.update_layout(
+        height=height, margin={"l": 8, "r": 8, "t": 24, "b": 8}, separators=fmt.PLOTLY_SEPARATORS,
+        showlegend=False, dragmode=False,
+    )
+    fig.update_xaxes(title={"text": x_title}, automargin=True, rangemode="tozero")
+    fig.update_yaxes(title={"text": y_title}, automargin=True, zeroline=True, zerolinecolor="#444")
+    return fig
+
+
+def with_cabins(fig: go.Figure, cabins: pd.DataFrame) -> go.Figure:
+    """Add the positioned cabins as markers (hover: name, municipality, shifts)."""
+    pos = cabins[cabins["lat"].notna() & cabins["lon"].notna()]
+    if pos.empty:
+        return fig
+    kind = pos["typ"].fillna("valstuga") if "typ" in pos else pd.Series("valstuga", index=pos.index)
+    custom = np.column_stack([
+        pos["namn"].astype(str), pos["kommun"].astype(str), kind.astype(str),
+        [fmt.integer(v) for v in pos["pass"]],
+    ])
+    # A dark dot under a bright one reads on light and dark fills alike (map markers have no outline).
+    fig.add_trace(go.Scattermap(lat=pos["lat"], lon=pos["lon"], mode="markers", hoverinfo="skip",
+                                marker={"size": 14, "color": "#111111"}, name="valstugor (kant)"))
+    fig.add_trace(go.Scattermap(
+        lat=pos["lat"], lon=pos["lon"], mode="markers",
+        marker={"size": 9, "color": "#ffb000"},
+        customdata=custom,
+        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} (%{customdata[2]})<br>"
+                      "Bemannade pass: %{customdata[3]}<extra></extra>",
+        name="valstugor",
+    ))
+    return fig
+
+
+def cabin_map(geojson: dict, df: pd.DataFrame, cabins: pd.DataFrame, **choropleth_kwargs) -> go.Figure:
+    """A choropleth (maps.choropleth) with the cabins on top."""
+    return with_cabins(maps.choropleth(geojson, df, **choropleth_kwargs), cabins)
+
+
+# --- inputs the pages share (cached) -----------------------------------------------------------------
+
+
+def campaign_frame(name: str, year: int) -> pd.DataFrame:
+    """Current rows of an activity type for one campaign (`valår`)."""
+    return aa.for_campaign(activity.current(name), year)
+
+
+def kommun_eligible(to_year: int) -> pd.DataFrame:
+    """kommunkod, eligible: eligible voters in the kommun election of `to_year` (NA if absent)."""
+    pairs = [p for p in q.year_pairs() if p[1] == to_year]
+    if not pairs:
+        return q.municipalities()[["kommunkod"]].assign(eligible=pd.NA)
+    m = q.municipality_change("kommun", pairs[0][0], to_year, PARTY)
+    return m[["kommunkod", "eligible_to"]].rename(columns={"eligible_to": "eligible"})
+
+
+def district_results(election: str, from_year: int, to_year: int) -> pd.DataFrame:
+    return q.run("county_district_change", election=election, from_year=from_year, to_year=to_year,
+                 party=PARTY, county=COUNTY)
+
+
+@st.cache_resource(show_spinner=False)
+def district_geo(year: int = DISTRICT_GEO_YEAR) -> dict:
+    """All voting districts of the county (id = district_code)."""
+    path = data_dir() / "geo" / f"valdistrikt_{COUNTY}_{year}.geojson"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {"type": "FeatureCollection",
+            "features": [{**f, "id": f["properties"]["district_code"]} for f in raw["features"]]}
+
+
+def districts(year: int = DISTRICT_GEO_YEAR) -> aa.Districts:
+    return aa.load_districts(data_dir() / "geo" / f"valdistrikt_{COUNTY}_{year}.geojson")
+
+
+def coverage_notes(election: str, from_year: int, to_year: int) -> list[str]:
+    """The public coverage notes minus those about turnout, which these pages do not show."""
+    return [n for n in q.coverage_notes(q.coverage(), election, from_year, to_year) if "valdeltagande" not in n]

@@ -1,0 +1,39 @@
+-- name: county_district_change
+-- description: Every voting district of a county in one election: eligible voters, a party's votes and share in the later year, and the change where the same district code exists in both years.
+-- param election: choice(riksdag, region, kommun)
+-- param from_year: int
+-- param to_year: int
+-- param party: text(^[^\x00]{1,80}$)
+-- param county: text(^[0-9]{2}$) = 01
+-- One row per district of to_year (collection rows included and flagged; they have no electorate
+-- of their own and are never compared). change_pp only where the same, non-collection code
+-- exists in from_year; same code does not always mean same boundaries. Used by the internal
+-- pages for cabin coverage (eligible voters near a cabin) and the gaps list.
+WITH t AS (
+    SELECT year, area_code, area_name, kommunkod, is_collection, eligible, valid_votes, count_status
+    FROM area_totals
+    WHERE election = $election AND level = 'district' AND county_code = $county
+      AND year IN ($from_year, $to_year)
+),
+v AS (
+    SELECT year, area_code, votes, share_pct
+    FROM area_votes
+    WHERE election = $election AND level = 'district' AND party = $party
+      AND year IN ($from_year, $to_year)
+),
+d AS (
+    SELECT t.*, v.votes, v.share_pct
+    FROM t
+    LEFT JOIN v USING (year, area_code)
+)
+SELECT a.area_code AS district_code, a.area_name AS district_name, a.kommunkod, a.is_collection,
+       a.eligible, a.count_status,
+       a.votes AS votes_to, a.valid_votes AS valid_to, a.share_pct AS share_to,
+       b.votes AS votes_from, b.valid_votes AS valid_from, b.share_pct AS share_from,
+       CASE WHEN NOT a.is_collection AND b.area_code IS NOT NULL AND NOT b.is_collection
+            THEN a.share_pct - b.share_pct END AS change_pp,
+       (b.area_code IS NOT NULL AND NOT a.is_collection AND NOT b.is_collection) AS comparable
+FROM d a
+LEFT JOIN d b ON b.area_code = a.area_code AND b.year = $from_year
+WHERE a.year = $to_year
+ORDER BY a.kommunkod, a.is_collection, a.area_code
