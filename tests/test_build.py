@@ -42,6 +42,12 @@ def test_rebuild_reproduces_committed_data(rebuilt):
     assert committed["rows"] == info["rows"]
 
 
+def test_static_geometry_is_a_copy_of_data():
+    """Maps fetch geometry from static/geo (served once by URL); it must equal data/geo."""
+    for f in sorted((data_dir() / "geo").glob("*.geojson")):
+        assert (REPO_ROOT / "static" / "geo" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
 def test_committed_data_is_small():
     size = sum(p.stat().st_size for p in data_dir().rglob("*") if p.is_file() and "store" not in p.parts)
     assert size < 15 * 1024 * 1024

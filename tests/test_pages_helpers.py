@@ -132,7 +132,7 @@ def test_coverage_notes():
 
 def test_year_pairs():
     cov = pd.DataFrame({"year": [2018, 2022, 2022, 2026]})
-    assert queries.year_pairs_from(cov) == [(2018, 2022), (2022, 2026)]
+    assert queries.year_pairs_from(cov) == [(2018, 2022), (2018, 2026), (2022, 2026)]
 
 
 def test_district_summary():

@@ -60,9 +60,10 @@ def coverage(county: str = COUNTY) -> pd.DataFrame:
 
 
 def year_pairs_from(cov: pd.DataFrame) -> list[tuple[int, int]]:
-    """Consecutive election years present in the data: [(2018, 2022), (2022, 2026)]."""
+    """Every (earlier, later) pair of election years in the data, latest pairs last:
+    [(2018, 2022), (2018, 2026), (2022, 2026)] — any imported election against any later one."""
     years = sorted({int(y) for y in cov["year"]})
-    return list(zip(years, years[1:]))
+    return sorted(((a, b) for i, a in enumerate(years) for b in years[i + 1:]), key=lambda p: (p[1], p[0]))
 
 
 @st.cache_resource(show_spinner=False)

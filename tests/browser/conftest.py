@@ -38,7 +38,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server():
     """Base URL of a running app; the process is killed when the session ends."""
     port = _free_port()
@@ -81,8 +81,10 @@ def server():
             proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright():
+    # Package scope: Playwright's sync API keeps an event loop running in the main thread while
+    # it lives; ending it with the browser tests lets later tests use asyncio.run.
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

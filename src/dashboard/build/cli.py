@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..paths import data_dir, derived_dir, raw_dir
+from ..paths import REPO_ROOT, data_dir, derived_dir, raw_dir
 
 
 def add_arguments(parser) -> None:
@@ -15,7 +15,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from .pipeline import build
 
-    info = build(args.raw or raw_dir(), args.derived or derived_dir(), args.out or data_dir())
+    # The app's static folder only follows the app's own data/, not a custom --out.
+    static = None if args.out else REPO_ROOT / "static"
+    info = build(args.raw or raw_dir(), args.derived or derived_dir(), args.out or data_dir(), static)
     for name, n in info["rows"].items():
         print(f"{name}: {n} rader")
     print(f"Byggt {info['built_at']}")

@@ -523,8 +523,12 @@ def write_sources_md(path: Path, sources: list[dict]) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def build(raw: Path, derived: Path, out: Path) -> dict:
-    """Build everything into a temporary folder, then move it into `out` file by file."""
+def build(raw: Path, derived: Path, out: Path, static: Path | None = None) -> dict:
+    """Build everything into a temporary folder, then move it into `out` file by file.
+
+    `static`: Streamlit's static folder; the map GeoJSON is copied to `static/geo/` so the
+    browser fetches it once by URL (Streamlit refuses to serve symlinks there).
+    """
     out.mkdir(parents=True, exist_ok=True)
     tables = build_tables(raw, derived)
     tmp = Path(tempfile.mkdtemp(prefix=".build-tmp-", dir=out))
@@ -551,6 +555,12 @@ def build(raw: Path, derived: Path, out: Path) -> dict:
                 target = out / f.relative_to(tmp)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(f, target)
+        if static is not None and (out / "geo").is_dir():
+            (static / "geo").mkdir(parents=True, exist_ok=True)
+            for f in sorted((out / "geo").glob("*.geojson")):
+                tmp_copy = static / "geo" / f".{f.name}.tmp"
+                shutil.copyfile(f, tmp_copy)
+                os.replace(tmp_copy, static / "geo" / f.name)
         return info
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
