@@ -88,3 +88,26 @@ if len(files):
         alt="Tabell över källfilerna med kontrollsummor",
         note=f"Data byggd {q.data_date()}.",
     )
+
+st.subheader("Importerade resultatfiler från Valmyndigheten")
+imported = q.imported_results()
+if imported.empty:
+    st.caption("Inga resultatfiler har importerats; allt ovan kommer från byggsteget.")
+else:
+    ui.table(
+        imported,
+        [
+            ui.Col("imported_at", "Importerad"),
+            ui.Col("val", "Val"),
+            ui.Col("year", "År"),
+            ui.Col("file", "Fil"),
+            ui.Col("rakning", "Räkning"),
+            ui.Col("senasteUppdateringstid", "Filens tid (Valmyndigheten)"),
+            ui.Col("sha256", "SHA-256"),
+            ui.Col("i_bruk", "Används nu"),
+        ],
+        key="om_data_importer",
+        file_stem="importerade_resultatfiler",
+        alt="Tabell över importerade resultatfiler med tid, räkning och kontrollsumma",
+        note="En slutlig räkning ersätter en preliminär för samma val.",
+    )

@@ -90,3 +90,44 @@ def test_history_and_refusal_on_the_real_warehouse(warehouse, tmp_path):
     with pytest.raises(Exception, match="okänd fil i zip-filen: 'readme.txt'"):
         import_files([fx.with_unknown_member().write(tmp_path)], warehouse)
     assert dir_hash(warehouse) == before
+
+
+def test_pages_show_the_imported_election(warehouse, monkeypatch):
+    """Om data records the import; Kommuner shows 2022→2026 from it, marked preliminary."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    app = str(Path(__file__).resolve().parents[1] / "app.py")
+    monkeypatch.setenv("VALRUMMET_DATA_DIR", str(warehouse))
+
+    def fresh():
+        db.reset_connections()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    fresh()
+    try:
+        at = AppTest.from_file(app, default_timeout=90)
+        at.switch_page("pages/om_data.py")
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        tables = [df for df in (el.value for el in at.dataframe) if {"Fil", "Räkning"} <= set(df.columns)]
+        assert tables, "no import table on Om data"
+        rows = tables[0].set_index("Fil")
+        assert rows.loc["Val_2026_preliminar_0114_KF.zip", "Räkning"] == "preliminär"
+        assert rows.loc["Val_2026_slutlig_00_RD.zip", "Räkning"] == "slutlig"
+
+        at = AppTest.from_file(app, default_timeout=90)
+        at.switch_page("pages/kommuner.py")
+        at.query_params["val"] = "Kommunval"
+        at.query_params["period"] = "2022-2026"
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        ranked = next(df for df in (el.value for el in at.dataframe) if "Andel 2026 (%)" in df.columns)
+        vasby = ranked.set_index("Kommun").loc["Upplands Väsby"]
+        assert vasby["Andel 2026 (%)"] == pytest.approx(157 / 1878 * 100)  # preliminary fixture
+        assert vasby["Andel 2022 (%)"] == pytest.approx(2078 / 26698 * 100)  # official 2022
+        notes = "\n".join(i.value for i in at.info)
+        assert "preliminärt" in notes
+    finally:
+        fresh()

@@ -240,10 +240,16 @@ def coverage_notes(cov: pd.DataFrame, election: str, from_year: int, to_year: in
                     "Stockholms län = länet utom Stockholms stad (valkrets 02). Per kommun finns bara "
                     f"Stockholm (= valkrets 01); övriga kommuner saknar {year}-siffror."
                 )
-            else:
+                continue
+            if level not in present:
                 what = {"municipality": "per kommun", "district": "per valdistrikt"}.get(level, f"på nivån {level}")
                 notes.append(f"{label} {year} finns inte {what} i data.")
-            continue
+                continue
+            # Only some municipalities imported so far (e.g. election night files).
+            notes.append(
+                f"{label} {year} finns bara för {int(here['n_areas'].iloc[0])} av {int(full)} kommuner i data; "
+                "övriga visas som \"uppgift saknas\"."
+            )
         sub = cov[(cov["election"] == election) & (cov["year"] == year) & (cov["level"] == level)].iloc[0]
         if sub["n_with_valid"] == 0:
             notes.append(
@@ -586,6 +592,26 @@ def build_files() -> pd.DataFrame:
     """The source files listed in build_info.json (id, path, sha256)."""
     files = build_info().get("sources", [])
     return pd.DataFrame(files, columns=["id", "path", "sha256"])
+
+
+def imported_results() -> pd.DataFrame:
+    """Valmyndigheten result files imported into data/imported (newest first): when, which
+    file and checksum, preliminary or final, and whether its rows are in use now."""
+    folder = data_dir() / "imported"
+    return _imported_results(str(folder), folder.stat().st_mtime_ns if folder.exists() else 0)
+
+
+@st.cache_resource(show_spinner=False)
+def _imported_results(folder: str, _stamp: int) -> pd.DataFrame:
+    # Keyed by the folder's mtime: an import swaps a subfolder in, which changes it.
+    from .vm_import import import_history
+
+    df = import_history()
+    return df.assign(
+        rakning=df["count_status"].map({"final": "slutlig", "preliminary": "preliminär"}),
+        val=df["election"].map(ELECTION_LABEL),
+        i_bruk=df["current"].map({True: "ja", False: "nej (ersatt)"}),
+    )
 
 
 def clear_caches() -> None:

@@ -223,15 +223,26 @@ def _stamp(directory: Path | None) -> tuple:
     return (str(d), tuple(f.stat().st_mtime_ns if f.exists() else 0 for f in files))
 
 
+_key_locks: dict[tuple, threading.Lock] = {}
+
+
 def _cached(key: tuple, make):
+    """Compute once per key, also when many sessions ask at the same moment (a meeting
+    opening the link): one computes, the others wait for its result."""
     with _cache_lock:
         if key in _cache:
             return _cache[key]
-    value = make()
-    with _cache_lock:
-        if len(_cache) > 64:
-            _cache.clear()
-        _cache[key] = value
+        lock = _key_locks.setdefault(key, threading.Lock())
+    with lock:
+        with _cache_lock:
+            if key in _cache:
+                return _cache[key]
+        value = make()
+        with _cache_lock:
+            if len(_cache) > 64:
+                _cache.clear()
+                _key_locks.clear()
+            _cache[key] = value
     return value
 
 
