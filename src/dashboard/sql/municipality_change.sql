@@ -5,42 +5,23 @@
 -- param to_year: int
 -- param party: text(^[^\x00]{1,80}$)
 -- param county: text(^[0-9]{2}$) = 01
--- Shares are percent of valid votes at full precision (round only for display). A municipality
--- without data for a year keeps its row with NULLs (missing is not zero); so does one where the
--- party did not stand. Range counts (known within ±1) have a NULL share and their bounds in
--- share_*_min/max. Municipality totals come from models/stg_municipality.sql.
-WITH kommuner AS (
-    SELECT kommunkod, kommun
-    FROM population
-    WHERE county_code = $county AND year = (SELECT max(year) FROM population)
-),
-totals AS (
-    SELECT t.year, t.area_code AS kommunkod, t.eligible, t.valid_votes, t.count_status, t.source,
-           CASE WHEN t.eligible > 0 THEN 100.0 * t.votes_cast / t.eligible END AS turnout
-    FROM area_totals t
-    WHERE t.election = $election AND t.level = 'municipality' AND t.county_code = $county
-      AND t.year IN ($from_year, $to_year)
-),
-party AS (
-    SELECT year, kommunkod, votes, share_pct, precision, share_min, share_max
-    FROM stg_municipality
-    WHERE election = $election AND party = $party AND county_code = $county
-      AND year IN ($from_year, $to_year)
-)
+-- Shares are percent of valid votes at full precision (round only for display); change_pp =
+-- share_to − share_from. Every municipality of the county has a row: one without data for a
+-- year, or where the party did not stand, keeps NULLs (missing is not zero). Range counts
+-- (known within ±1) have a NULL share and their bounds in share_*_min/max. The per-pair values
+-- are defined in models/zz_mart_municipality_change.sql (from area_totals/area_votes).
 SELECT k.kommunkod, k.kommun,
-       pf.share_pct AS share_from, pt.share_pct AS share_to, pt.share_pct - pf.share_pct AS change_pp,
-       pf.votes AS votes_from, pt.votes AS votes_to,
-       tf.valid_votes AS valid_from, tt.valid_votes AS valid_to,
-       tf.eligible AS eligible_from, tt.eligible AS eligible_to,
-       tf.turnout AS turnout_from, tt.turnout AS turnout_to,
-       pf.precision AS precision_from, pt.precision AS precision_to,
-       pf.share_min AS share_from_min, pf.share_max AS share_from_max,
-       pt.share_min AS share_to_min, pt.share_max AS share_to_max,
-       tf.count_status AS count_status_from, tt.count_status AS count_status_to,
-       tf.source AS source_from, tt.source AS source_to
-FROM kommuner k
-LEFT JOIN totals tf ON tf.kommunkod = k.kommunkod AND tf.year = $from_year
-LEFT JOIN totals tt ON tt.kommunkod = k.kommunkod AND tt.year = $to_year
-LEFT JOIN party pf ON pf.kommunkod = k.kommunkod AND pf.year = $from_year
-LEFT JOIN party pt ON pt.kommunkod = k.kommunkod AND pt.year = $to_year
+       p.share_from, p.share_to, p.change_pp, p.votes_from, p.votes_to,
+       t.valid_from, t.valid_to, t.eligible_from, t.eligible_to, t.turnout_from, t.turnout_to,
+       p.precision_from, p.precision_to,
+       p.share_from_min, p.share_from_max, p.share_to_min, p.share_to_max,
+       t.count_status_from, t.count_status_to, t.source_from, t.source_to
+FROM population k
+LEFT JOIN mart_municipality_pair t
+  ON t.kommunkod = k.kommunkod AND t.election = $election
+ AND t.from_year = $from_year AND t.to_year = $to_year
+LEFT JOIN mart_municipality_party_pair p
+  ON p.kommunkod = k.kommunkod AND p.election = $election
+ AND p.from_year = $from_year AND p.to_year = $to_year AND p.party = $party
+WHERE k.county_code = $county AND k.year = (SELECT max(year) FROM population)
 ORDER BY k.kommunkod
