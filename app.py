@@ -1,11 +1,9 @@
 """Valrummet – entry point: routing and shared chrome only; each page lives in pages/."""
 from __future__ import annotations
 
-import importlib
-
 import streamlit as st
 
-from dashboard import ui
+from dashboard import auth, meeting, ui
 from dashboard.errors import ValrummetError
 
 st.set_page_config(
@@ -20,6 +18,7 @@ PUBLIC_PAGES = [
         "pages/oversikt.py",
         title="Översikt",
         icon=":material/dashboard:",
+        url_path="oversikt",  # shown at "/"; named so the login can stand in for it
         default=True,
         help="Partiets andel och förändring i länet, regionen och riksdagsvalkretsarna, och hur många kommuner som gick upp eller ned.",
     ),
@@ -54,33 +53,59 @@ PUBLIC_PAGES = [
 ]
 
 
-def internal_pages() -> list:
-    """Pages behind a login (activity, priorities, imports).
+HANDOUT = st.Page(
+    "pages/utskrift.py",
+    title="Utskrift",
+    icon=":material/print:",
+    url_path="utskrift",
+    help="En A4-sida per kommun att dela ut: resultat i alla tre valen, förändring, mandat och marginaler.",
+)
 
-    The login work provides `dashboard.auth.internal_pages()`, returning the pages the signed-in
-    user may see (an empty list when nobody is signed in). Until that module exists there are none.
-    """
-    try:
-        auth = importlib.import_module("dashboard.auth")
-    except ModuleNotFoundError as exc:
-        if exc.name != "dashboard.auth":
-            raise
-        return []
+
+def internal_pages() -> list:
+    """Pages behind a login (activity, priorities, imports): `dashboard.auth.internal_pages()`
+    returns them only for a logged-in viewer, so an anonymous session never registers them."""
     return list(auth.internal_pages())
 
 
-sections: dict[str, list] = {"": PUBLIC_PAGES}
-internal = internal_pages()
-if internal:
-    sections["Internt"] = internal
+public = [*PUBLIC_PAGES, HANDOUT]
+public_paths = {p.url_path for p in public}
+logged_in = auth.is_logged_in()
+if auth.login_required() and not logged_in:
+    # Everything behind the login: the login stands in for the default page and for whatever
+    # path was asked for, so after the login the same URL (a rerun of the same page hash)
+    # opens the real page.
+    sections: dict[str, list] = {"": [
+        auth.login_page(default=True, stand_in_for="oversikt"),
+        auth.login_page(public_paths={"oversikt"}, hidden=True),
+    ]}
+else:
+    sections = {"": public}
+    internal = internal_pages()
+    if internal:
+        # The login page stays registered but out of the menu: a session that logged in on
+        # /logga_in lands on "Du är inloggad" instead of "page not found".
+        sections["Internt"] = [*internal, auth.login_page(hidden=True)]
+    else:
+        sections[""] = [*public, auth.login_page(public_paths)]
 
-page = st.navigation(sections, position="top")
+meeting_mode = meeting.active()
+page = st.navigation(sections, position="hidden" if meeting_mode else "top")
 
-with st.container(horizontal=True, horizontal_alignment="right", key="chrome"):
-    ui.copy_link()
+if meeting_mode:
+    meeting.style()
+else:
+    with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="chrome"):
+        if page.url_path in meeting.PAGES_WITH_SCREENS:
+            st.button("Mötesläge", icon=":material/co_present:", on_click=meeting.enter, key="moteslage",
+                      help="Stora siffror, ett budskap per skärm – för att visa på en skärm vid mötet.")
+        ui.copy_link()
+        if logged_in:
+            st.button("Logga ut", icon=":material/logout:", on_click=auth.logout, key="logga_ut")
 
 try:
-    page.run()
+    if not (meeting_mode and meeting.render(page)):
+        page.run()
 except ValrummetError as exc:
     # A problem the user (or the operator) can fix, e.g. data not built yet: say it plainly.
     st.error(str(exc), icon=":material/error:")

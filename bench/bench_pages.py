@@ -159,6 +159,17 @@ def main() -> int:
             finally:
                 _stop(proc)
     print("\n".join(lines))
+    if not args.url:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _results import write_section
+
+        write_section(
+            "Page server time, first visit (bench/bench_pages.py)",
+            "Each view is a new session (no cached messages): time from `rerun_script` to "
+            "`script_finished` over the websocket protocol, median of "
+            f"{args.runs} views; the baseline is a one-line `st.write` app measured in the same run.\n\n"
+            + "\n".join(lines),
+        )
     return 0
 
 

@@ -15,5 +15,16 @@ if [ -z "${VALRUMMET_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; th
   fi
 fi
 
+# The deployment test (tests/test_deploy.py) runs deploy/nginx/valrummet.conf with Debian's nginx
+# in the foreground on loopback (never as a service); installed the same way when missing.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installerar Debians nginx för driftstestet …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    echo "obs: nginx saknas; driftstestet hoppas över (installera Debians paket 'nginx')" >&2
+  fi
+fi
+
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python3 -m pytest "$@"

@@ -1,0 +1,34 @@
+# Valrummet: the app with production settings, one process per port (VALRUMMET_PORTS).
+# Put nginx (deploy/nginx/valrummet.conf) in front for TLS, sticky sessions and gzip; see
+# docs/deploy.md. Secrets are mounted at run time, never built in:
+#   docker run -p 127.0.0.1:8501-8502:8501-8502 \
+#     -v /srv/valrummet/secrets.toml:/app/.streamlit/secrets.toml:ro \
+#     -v /srv/valrummet/activity-store:/app/data/activity/store valrummet
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    VALRUMMET_ADDRESS=0.0.0.0 \
+    VALRUMMET_PORTS="8501 8502"
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 valrummet
+
+# Dependencies first: this layer is rebuilt only when they change.
+COPY requirements.txt pyproject.toml ./
+COPY src ./src
+RUN pip install -r requirements.txt
+
+COPY app.py ./
+COPY pages ./pages
+COPY .streamlit/config.toml ./.streamlit/config.toml
+COPY data ./data
+COPY deploy ./deploy
+RUN mkdir -p data/activity/store && chown -R valrummet:valrummet data/activity
+
+USER valrummet
+EXPOSE 8501 8502
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"
+CMD ["bash", "deploy/run-backends.sh"]

@@ -1,0 +1,73 @@
+"""Utskrift: one municipality on one A4 page – results, seats, and activity when logged in."""
+import streamlit as st
+
+from dashboard import auth, handout, ui
+from dashboard import queries as q
+from dashboard import state
+from dashboard.state import ELECTIONS
+
+ui.ensure_entrypoint()
+
+st.html(handout.PRINT_CSS)
+
+kommuner = q.municipalities()
+with st.container(horizontal=True, vertical_alignment="bottom", key="utskrift_val"):
+    kommunkod = state.kommun_selector(kommuner)
+    a, b = state.period_selector(q.year_pairs())
+    party = state.party_selector(q.parties("alla", a, b))
+with st.container(horizontal=True, vertical_alignment="center", key="utskrift_knappar"):
+    handout.print_button()
+    st.caption("Skriver ut på en A4-sida (stående). Valen ovan och menyn kommer inte med på papperet.")
+
+names = dict(zip(kommuner["kommunkod"], kommuner["kommun"]))
+kommun = names.get(kommunkod, kommunkod)
+party_name = q.party_name(party)
+logged_in = auth.is_logged_in()
+view = handout.kommun_frame(kommunkod, a, b, party)
+ranks = {e: handout.rank(q.municipality_change(e, a, b, party), kommunkod) for e in ELECTIONS}
+
+with st.container(key="utskrift_ark"):
+    st.title(f"{kommun}: {party_name} {a} → {b}", anchor=False)
+    st.caption(handout.selections_text(kommun, party_name, a, b, logged_in))
+    ui.notes([n for e in ELECTIONS for n in q.coverage_notes(q.coverage(), e, a, b) if "finns" in n])
+
+    st.subheader("Resultat i de tre valen", anchor=False)
+    st.table(
+        handout.results_table(view, ranks, kommunkod, a, b),
+        hide_index=True,
+        alt=f"{party_name} i {kommun}: andel, förändring, röster och valdeltagande i riksdags-, region- och kommunvalet",
+    )
+    st.caption(
+        "Andel = partiets röster / giltiga röster × 100; förändring i procentenheter (p.e.). "
+        "Plats i länet = rangordning av kommunens förändring bland länets 26 kommuner (1 = störst ökning). "
+        "Länet: i riksdagsvalet hela Stockholms län (båda valkretsarna), i regionvalet Region Stockholm, "
+        "i kommunvalet summan av de 26 kommunvalen."
+    )
+
+    # Seats beside the campaign activity: the page must stay one A4 sheet.
+    seats = handout.seat_lines(view, kommunkod, b)
+    left, right = st.columns(2, gap="medium") if logged_in else (st.container(), None)
+    with left:
+        if seats:
+            st.subheader("Mandat och marginaler", anchor=False)
+            st.markdown("\n".join(f"- {line}" for line in seats))
+            st.caption("Mandat beräknade med valsystemets regler på de slutliga rösterna (jämkade uddatalsmetoden).")
+    if right is not None:
+        with right:
+            st.subheader(f"Valrörelsen {b} i {kommun} (internt)", anchor=False)
+            eligible = q.municipality_change("kommun", a, b, party)[["kommunkod", "eligible_to"]].rename(
+                columns={"eligible_to": "eligible"})
+            st.table(
+                handout.activity_table(kommunkod, b, eligible, kommuner),
+                hide_index=True,
+                alt=f"Kampanjaktivitet i {kommun} under valrörelsen {b}",
+            )
+            notice = handout.activity_notice()
+            if notice:
+                st.caption(notice)
+
+    ui.small_print(
+        source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+        definition="Andel = röster / giltiga röster × 100. Valdeltagande = röstande / röstberättigade × 100.",
+        data_date=q.data_date(),
+    )

@@ -1,0 +1,595 @@
+"""Login in front of the internal pages (issue 7).
+
+Two tiers: the public pages (election results, Om data) are open; the internal pages listed in
+`page_registry` (campaign activity, priorities, imports) exist for a session only once its viewer
+has logged in. Until then `internal_pages()` returns nothing, so `st.navigation` never registers
+them, their names never reach the browser, and their scripts (and data) never run.
+
+Two ways to log in, configured in `.streamlit/secrets.toml` or environment variables (see
+`docs/deploy.md` and `.streamlit/secrets.toml.example`; the environment wins):
+
+* OIDC through `st.login` when Streamlit's own `[auth]` section names a provider. Which accounts
+  may enter is an allow-list (`allowed_emails`, `allowed_domains`); without one nobody is let in
+  unless `allow_any_account = true` (e.g. a provider that only knows the party's own accounts).
+* Built-in: a shared password and/or per-person passwords, stored only as argon2 hashes
+  (`python -m dashboard serve --hash-password` makes one). Failed attempts slow down
+  exponentially per name and client address, server-side. The login lasts for the browser
+  tab's session (a reload asks again); OIDC logins are kept in Streamlit's signed cookie.
+
+| environment variable | secrets `[valrummet]` | meaning |
+|---|---|---|
+| `VALRUMMET_REQUIRE_LOGIN` | `require_login` | true: every page needs a login |
+| `VALRUMMET_PASSWORD_HASH` | `password_hash` | argon2 hash of the shared password |
+| `VALRUMMET_USERS` | `[valrummet.users]` name = hash | per-person hashes (env: `namn:hash` separated by spaces or new lines) |
+| `VALRUMMET_ALLOWED_EMAILS` | `allowed_emails` | OIDC accounts let in (env: comma separated) |
+| `VALRUMMET_ALLOWED_DOMAINS` | `allowed_domains` | OIDC e-mail domains let in |
+| `VALRUMMET_ALLOW_ANY_ACCOUNT` | `allow_any_account` | let in every account the provider accepts |
+
+Importing this module also stops clients from emptying the shared caches (`guard_clear_cache`).
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from .errors import ValrummetError
+from .page_registry import INTERNAL_PAGES, PageSpec
+from .paths import REPO_ROOT
+
+_LOG = logging.getLogger(__name__)
+
+SECTION = "valrummet"
+LOGIN_PATH = "logga_in"
+_USER_KEY = "_valrummet_user"  # session_state: {"name": ..., "method": "lösenord"}
+_TRUE = {"1", "true", "ja", "yes", "on"}
+
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AuthConfigError(ValrummetError):
+    """A login setting is malformed (the message names the setting)."""
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (salted; the encoded string carries salt and parameters)."""
+    if not password:
+        raise AuthConfigError("Lösenordet är tomt.")
+    return _HASHER.hash(password)
+
+
+def verify_password(encoded: str, password: str) -> bool:
+    """True when `password` matches the argon2 hash `encoded`."""
+    try:
+        return _HASHER.verify(encoded, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("valrummet-ingen-sådan-användare")
+
+
+def _check_hash(value: Any, where: str) -> str:
+    text = str(value or "").strip()
+    if not text.startswith("$argon2"):
+        raise AuthConfigError(
+            f"{where} ska vara en argon2-hash (börjar med $argon2), inte ett lösenord i klartext. "
+            "Skapa en med 'python -m dashboard serve --hash-password'."
+        )
+    try:
+        _HASHER.check_needs_rehash(text)  # parses the encoded parameters
+    except (InvalidHashError, ValueError) as exc:
+        raise AuthConfigError(f"{where} är ingen giltig argon2-hash ({exc}).") from None
+    return text
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    require_login: bool = False
+    shared_hash: str | None = None
+    users: Mapping[str, str] = field(default_factory=dict)  # lower-case name -> hash
+    display_names: Mapping[str, str] = field(default_factory=dict)  # lower-case name -> as written
+    oidc_providers: tuple[str, ...] = ()  # "" = the single unnamed provider of [auth]
+    allowed_emails: frozenset[str] = frozenset()
+    allowed_domains: frozenset[str] = frozenset()
+    allow_any_account: bool = False
+
+    @property
+    def password_login(self) -> bool:
+        return bool(self.shared_hash or self.users)
+
+    @property
+    def oidc_login(self) -> bool:
+        return bool(self.oidc_providers)
+
+    @property
+    def any_login(self) -> bool:
+        return self.password_login or self.oidc_login
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in _TRUE
+
+
+def _as_set(value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    items = re.split(r"[,\s]+", value) if isinstance(value, str) else list(value)
+    return frozenset(str(i).strip().lower().lstrip("@") for i in items if str(i).strip())
+
+
+def _parse_users_env(text: str) -> dict[str, str]:
+    users = {}
+    for n, item in enumerate(text.split(), start=1):
+        name, sep, encoded = item.partition(":")
+        if not sep or not name:
+            raise AuthConfigError(
+                f"VALRUMMET_USERS, post {n}: skriv namn:hash (t.ex. anna:$argon2id$...), fick '{item[:20]}…'."
+            )
+        users[name] = encoded
+    return users
+
+
+def _oidc_providers(auth: Mapping[str, Any]) -> tuple[str, ...]:
+    """Providers of Streamlit's [auth] section: "" for a single unnamed one, else the names."""
+    if not auth:
+        return ()
+    named = tuple(k for k, v in auth.items() if isinstance(v, Mapping) and v.get("client_id"))
+    if named:
+        return named
+    return ("",) if auth.get("client_id") else ()
+
+
+def load_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Settings:
+    """Settings from environment variables (they win) and secrets; raises AuthConfigError."""
+    sec = dict(secrets.get(SECTION) or {})
+
+    def pick(env_key: str, sec_key: str) -> Any:
+        value = env.get(env_key)
+        return value if value not in (None, "") else sec.get(sec_key)
+
+    shared = pick("VALRUMMET_PASSWORD_HASH", "password_hash")
+    shared_hash = None
+    if shared:
+        where = "VALRUMMET_PASSWORD_HASH" if env.get("VALRUMMET_PASSWORD_HASH") else f"[{SECTION}] password_hash"
+        shared_hash = _check_hash(shared, where)
+    raw_users: dict[str, tuple[str, str]] = {}
+    for name, encoded in dict(sec.get("users") or {}).items():
+        raw_users[str(name)] = (encoded, f"[{SECTION}.users] {name}")
+    if env.get("VALRUMMET_USERS"):
+        for name, encoded in _parse_users_env(env["VALRUMMET_USERS"]).items():
+            raw_users[name] = (encoded, f"VALRUMMET_USERS, användaren {name}")
+    users = {name.lower(): _check_hash(enc, where) for name, (enc, where) in raw_users.items()}
+    return Settings(
+        require_login=_as_bool(pick("VALRUMMET_REQUIRE_LOGIN", "require_login") or False),
+        shared_hash=shared_hash,
+        users=users,
+        display_names={name.lower(): name for name in raw_users},
+        oidc_providers=_oidc_providers(dict(secrets.get("auth") or {})),
+        allowed_emails=_as_set(pick("VALRUMMET_ALLOWED_EMAILS", "allowed_emails")),
+        allowed_domains=_as_set(pick("VALRUMMET_ALLOWED_DOMAINS", "allowed_domains")),
+        allow_any_account=_as_bool(pick("VALRUMMET_ALLOW_ANY_ACCOUNT", "allow_any_account") or False),
+    )
+
+
+def _secrets() -> dict[str, Any]:
+    import streamlit as st
+
+    try:
+        return {k: st.secrets[k] for k in (SECTION, "auth") if k in st.secrets}
+    except Exception:  # no secrets.toml anywhere: nothing configured there
+        return {}
+
+
+def settings() -> Settings:
+    """The current settings (read on every call: cheap, and a changed secrets.toml applies)."""
+    return load_settings(os.environ, _secrets())
+
+
+# --- slow-down after failed attempts ---------------------------------------------------------
+
+
+class Throttle:
+    """Exponential wait after failed logins, per key (name + client address), in this process.
+
+    The first `free` failures cost nothing; after that each failure doubles the wait, from
+    `base` seconds up to `cap`. A success forgets the key; idle keys are forgotten after `forget`.
+    """
+
+    def __init__(self, free: int = 3, base: float = 2.0, cap: float = 300.0, forget: float = 3600.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.free, self.base, self.cap, self.forget, self.clock = free, base, cap, forget, clock
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[int, float, float]] = {}  # key -> (failures, locked_until, last)
+
+    def wait(self, key: str) -> float:
+        """Seconds before `key` may try again (0 = now)."""
+        with self._lock:
+            failures, until, _ = self._state.get(key, (0, 0.0, 0.0))
+            return max(0.0, until - self.clock())
+
+    def failed(self, key: str) -> float:
+        """Record a failure; returns the wait it imposes."""
+        now = self.clock()
+        with self._lock:
+            self._prune(now)
+            failures, _, _ = self._state.get(key, (0, 0.0, 0.0))
+            failures += 1
+            delay = 0.0 if failures <= self.free else min(self.cap, self.base * 2 ** (failures - self.free - 1))
+            self._state[key] = (failures, now + delay, now)
+            return delay
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._state.pop(key, None)
+
+    def _prune(self, now: float) -> None:
+        if len(self._state) > 10_000:  # bound memory under a flood of names
+            for k, (_, until, last) in list(self._state.items()):
+                if now - last > self.forget and until <= now:
+                    del self._state[k]
+
+
+THROTTLE = Throttle()
+
+
+def client_address() -> str:
+    """The viewer's address: behind our proxy (a loopback peer) the X-Real-IP it sets."""
+    import streamlit as st
+
+    try:
+        ip = st.context.ip_address
+        headers = st.context.headers
+    except Exception:
+        return "okänd"
+    peer_is_local = True
+    if ip:
+        try:
+            peer_is_local = ipaddress.ip_address(ip).is_loopback
+        except ValueError:
+            peer_is_local = False
+    if peer_is_local:
+        forwarded = (headers.get("X-Real-Ip") or headers.get("X-Real-IP") or "").strip()
+        if not forwarded:
+            forwarded = (headers.get("X-Forwarded-For") or "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
+    return ip or "lokal"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    user: str | None = None
+    message: str = ""  # Swedish, for the viewer
+    wait: float = 0.0
+
+
+def _wait_text(seconds: float) -> str:
+    s = max(1, math.ceil(seconds))
+    return f"{s} sekund" if s == 1 else (f"{s} sekunder" if s < 120 else f"{math.ceil(s / 60)} minuter")
+
+
+def check_password(conf: Settings, name: str, password: str, client: str,
+                   throttle: Throttle = THROTTLE) -> LoginResult:
+    """Check a built-in login; every failure feeds the throttle for name+client and client."""
+    name = (name or "").strip()
+    keys = (f"{name.lower()}|{client}", f"*|{client}")
+    wait = max(throttle.wait(k) for k in keys)
+    if wait > 0:
+        return LoginResult(False, message=f"För många felaktiga försök. Vänta {_wait_text(wait)} och försök igen.",
+                           wait=wait)
+    user = None
+    if name and name.lower() in conf.users:
+        if verify_password(conf.users[name.lower()], password):
+            user = conf.display_names.get(name.lower(), name)
+    elif not name and conf.shared_hash:
+        if verify_password(conf.shared_hash, password):
+            user = "gemensamt lösenord"
+    else:
+        verify_password(_DUMMY_HASH, password)  # same cost as a real check
+    if user:
+        for k in keys:
+            throttle.succeeded(k)
+        _LOG.info("login ok: %s from %s", user, client)
+        return LoginResult(True, user=user)
+    delay = max(throttle.failed(k) for k in keys)
+    _LOG.warning("login failed: name=%r from %s", name, client)
+    what = "Fel namn eller lösenord." if conf.users else "Fel lösenord."
+    if delay > 0:
+        what += f" Vänta {_wait_text(delay)} innan nästa försök."
+    return LoginResult(False, message=what, wait=delay)
+
+
+def oidc_allowed(conf: Settings, email: str | None) -> bool:
+    """Whether an account the OIDC provider vouched for may see the internal pages."""
+    if conf.allow_any_account:
+        return True
+    email = (email or "").strip().lower()
+    if not email:
+        return False
+    domain = email.rpartition("@")[2]
+    return email in conf.allowed_emails or domain in conf.allowed_domains
+
+
+# --- the session's viewer ---------------------------------------------------------------------
+
+
+def _oidc_user() -> dict[str, Any] | None:
+    import streamlit as st
+
+    try:
+        if st.user.is_logged_in:
+            return dict(st.user.to_dict())
+    except Exception:  # no [auth] configured, or an older cookie: not logged in
+        return None
+    return None
+
+
+def current_user(conf: Settings | None = None) -> str | None:
+    """Who is logged in in this session (a name or e-mail), or None."""
+    import streamlit as st
+
+    stored = st.session_state.get(_USER_KEY)
+    if stored:
+        return stored["name"]
+    conf = conf or _safe_settings()
+    if conf is not None and conf.oidc_login:
+        info = _oidc_user()
+        if info and oidc_allowed(conf, info.get("email")):
+            return str(info.get("email") or info.get("name") or "inloggad")
+    return None
+
+
+def _safe_settings() -> Settings | None:
+    try:
+        return settings()
+    except AuthConfigError as exc:
+        _LOG.error("login settings: %s", exc)
+        return None
+
+
+def is_logged_in() -> bool:
+    return current_user() is not None
+
+
+def login_required() -> bool:
+    """True when the deployment puts every page behind the login (a broken setting counts too)."""
+    conf = _safe_settings()
+    if conf is not None:
+        return conf.require_login
+    # A malformed hash must not open what was meant to be closed: read the switch on its own.
+    raw = os.environ.get("VALRUMMET_REQUIRE_LOGIN") or (_secrets().get(SECTION) or {}).get("require_login")
+    return _as_bool(raw or False)
+
+
+def _page(spec: PageSpec):
+    import streamlit as st
+
+    return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, help=spec.help)
+
+
+def available_specs(specs: list[PageSpec] = INTERNAL_PAGES) -> list[PageSpec]:
+    """The registry's pages whose file exists (pages are added while the app grows)."""
+    return [s for s in specs if (REPO_ROOT / s.path).is_file()]
+
+
+def internal_pages() -> list:
+    """`st.Page`s of the internal pages for a logged-in viewer; [] for anyone else."""
+    if not is_logged_in():
+        return []
+    return [_page(s) for s in available_specs()]
+
+
+_PATH_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+_REQUESTED_KEY = "_valrummet_requested_path"
+
+
+def requested_path() -> str:
+    """The url path this run asks for ("" = default page).
+
+    A browser opening a URL sends the path; later runs of the same page (a form submit,
+    st.rerun) send only the page's hash, which is the hash of its url path. The path is kept in
+    the session so those runs still find it; internal pages are recognised by their hash too.
+    """
+    import streamlit as st
+    from streamlit.util import calc_hash
+
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        name = (ctx.pages_manager.intended_page_name or "") if ctx else ""
+        page_hash = (ctx.pages_manager.intended_page_script_hash or "") if ctx else ""
+    except Exception:  # Streamlit internals moved: fall back to the plain login page
+        return ""
+    name = name.strip("/")
+    if name:
+        st.session_state[_REQUESTED_KEY] = name
+        return name
+    if page_hash:
+        stored = st.session_state.get(_REQUESTED_KEY)
+        if stored and calc_hash(stored) == page_hash:
+            return stored
+        for spec in INTERNAL_PAGES:
+            if calc_hash(spec.url_path) == page_hash:
+                return spec.url_path
+    return ""
+
+
+def login_page(public_paths: set[str] | frozenset[str] | None = None, *, default: bool = False,
+               hidden: bool = False, stand_in_for: str | None = None):
+    """The login page, as an `st.Page`.
+
+    With `public_paths` (the paths registered anyway) it is registered under an unknown
+    requested path – an internal page's link or a typo – so the viewer lands on the login
+    instead of "page not found", and after the login (a rerun of the same page hash) the same
+    URL opens the real page. Any unknown path gets it, so probing reveals no page names.
+    `stand_in_for` registers it under a given path instead (the default page's, when every page
+    needs a login).
+    """
+    import streamlit as st
+
+    url_path = LOGIN_PATH
+    if stand_in_for:
+        url_path = stand_in_for
+    elif public_paths is not None:
+        wanted = requested_path()
+        if wanted and wanted not in public_paths and wanted != LOGIN_PATH and _PATH_RE.match(wanted):
+            url_path = wanted
+    return st.Page(
+        "pages/logga_in.py",
+        title="Logga in",
+        icon=":material/login:",
+        url_path=url_path,
+        default=default,
+        visibility="hidden" if hidden else "visible",
+        help="Logga in för att se distriktets interna sidor.",
+    )
+
+
+def log_in(user: str) -> None:
+    import streamlit as st
+
+    st.session_state[_USER_KEY] = {"name": user, "method": "lösenord"}
+
+
+def logout() -> None:
+    """Forget the viewer (and everything the session held); OIDC also drops its cookie."""
+    import streamlit as st
+
+    method = (st.session_state.get(_USER_KEY) or {}).get("method")
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if method is None and _oidc_user():
+        st.logout()  # clears Streamlit's identity cookie and starts over
+
+
+# --- the login view (pages/logga_in.py) -------------------------------------------------------
+
+
+def _provider_label(name: str) -> str:
+    return {"google": "Google", "microsoft": "Microsoft", "": "organisationens konto"}.get(name, name.capitalize())
+
+
+def login_view() -> None:
+    """What pages/logga_in.py shows: who is logged in, or the ways to log in."""
+    import streamlit as st
+
+    try:
+        conf = settings()
+    except AuthConfigError as exc:
+        st.title("Logga in")
+        st.error(f"Inloggningen är felinställd: {exc}", icon=":material/error:")
+        return
+    user = current_user(conf)
+    if user:
+        st.title("Du är inloggad")
+        st.markdown(f"Inloggad som **{user}**. De interna sidorna finns under *Internt* i menyn.")
+        st.button("Logga ut", icon=":material/logout:", on_click=logout, key="vr_logout_page")
+        return
+
+    st.title("Logga in")
+    if requested_path() not in ("", LOGIN_PATH):
+        st.info("Sidan du öppnade finns inte, eller så kräver den inloggning.", icon=":material/lock:")
+    st.caption("Alla sidor kräver inloggning på den här servern." if conf.require_login else
+               "Valresultaten är öppna för alla. Distriktets egna uppgifter om valrörelsen kräver inloggning.")
+    if not conf.any_login:
+        st.warning(
+            "Inloggning är inte inställd på den här servern, så de interna sidorna kan inte visas. "
+            "Den som driftar appen ställer in lösenord eller OIDC enligt docs/deploy.md.",
+            icon=":material/info:",
+        )
+        return
+
+    info = _oidc_user()
+    if info and not oidc_allowed(conf, info.get("email")):
+        st.error(f"Kontot {info.get('email') or info.get('name') or ''} har inte behörighet till de interna sidorna.",
+                 icon=":material/block:")
+        st.button("Logga ut från kontot", on_click=st.logout, key="vr_oidc_logout")
+    elif conf.oidc_login:
+        for provider in conf.oidc_providers:
+            if st.button(f"Logga in med {_provider_label(provider)}", icon=":material/login:",
+                         key=f"vr_oidc_{provider or 'default'}", type="primary"):
+                try:
+                    st.login(provider) if provider else st.login()
+                except Exception as exc:  # e.g. Authlib missing: say so instead of a traceback
+                    _LOG.error("st.login failed: %s", exc)
+                    st.error("Inloggning via OIDC fungerar inte på servern (saknas paketet Authlib?). "
+                             "Se docs/deploy.md.", icon=":material/error:")
+
+    if conf.password_login:
+        with st.form("vr_login", border=True, enter_to_submit=True):
+            name = ""
+            if conf.users:
+                name = st.text_input(
+                    "Namn", key="vr_login_name", autocomplete="username",
+                    help="Ditt användarnamn." + (" Lämna tomt för det gemensamma lösenordet." if conf.shared_hash else ""),
+                )
+            password = st.text_input("Lösenord", type="password", key="vr_login_password",
+                                     autocomplete="current-password")
+            submitted = st.form_submit_button("Logga in", type="primary", icon=":material/login:")
+        if submitted:
+            result = check_password(conf, name, password, client_address())
+            if result.ok:
+                log_in(result.user)
+                st.rerun()
+            st.error(result.message, icon=":material/error:")
+
+
+# --- shared caches and the `clear_cache` message ---------------------------------------------
+
+
+def guard_clear_cache() -> bool:
+    """Ignore the protocol's `clear_cache` message from clients (once per process).
+
+    Any websocket client may send it, and Streamlit then empties every `st.cache_data` and
+    `st.cache_resource` for all sessions – query results, figures and the parsed geometries –
+    so one anonymous client could make every viewer's next page slow. The warehouse
+    (`dashboard.db`, a module-level connection) would survive even that. Clearing caches after a
+    build or import goes through `queries.clear_caches()` on the server and is unaffected.
+    Set VALRUMMET_ALLOW_CLEAR_CACHE=1 to keep Streamlit's behaviour (the developer menu's
+    "Clear cache"). Returns True when the guard is (now) installed.
+    """
+    if _as_bool(os.environ.get("VALRUMMET_ALLOW_CLEAR_CACHE", "")):
+        return False
+    try:
+        from streamlit.runtime.app_session import AppSession
+    except ImportError:
+        return False
+    if getattr(AppSession, "_valrummet_guarded", False):
+        return True
+    if not hasattr(AppSession, "_handle_clear_cache_request"):
+        _LOG.warning("Streamlit has no _handle_clear_cache_request: clear_cache guard not installed")
+        return False
+
+    def _ignore_clear_cache(self) -> None:
+        _LOG.info("ignored clear_cache from session %s", getattr(self, "id", "?"))
+
+    AppSession._handle_clear_cache_request = _ignore_clear_cache
+    AppSession._valrummet_guarded = True
+    return True
+
+
+guard_clear_cache()

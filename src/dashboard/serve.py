@@ -1,0 +1,172 @@
+"""`python -m dashboard serve`: the app with production settings (issue 7).
+
+Runs `streamlit run app.py` in this process, from the repository root (so
+`.streamlit/config.toml` and `.streamlit/secrets.toml` apply), with the options below on top; flags and environment variables
+choose the address, port, allowed hosts, base path and upload limit. Several processes behind a
+reverse proxy with sticky sessions: one per core, each on its own port (deploy/run-backends.sh,
+docs/deploy.md). `--hash-password` prints an argon2 hash for the built-in login instead.
+
+Secrets never go on the command line (they would show in `ps`): Streamlit reads
+STREAMLIT_SERVER_COOKIE_SECRET, and the login settings come from secrets.toml or VALRUMMET_*
+variables (dashboard.auth).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from .paths import REPO_ROOT
+
+# Fixed production options: (option, value, why).
+PRODUCTION_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("server.headless", "true", "no browser, no e-mail prompt"),
+    ("server.showEmailPrompt", "false", "no prompt on a server"),
+    ("server.runOnSave", "false", "code does not change under a running server"),
+    ("server.allowRunOnSave", "false", "and viewers cannot switch it on"),
+    ("server.fileWatcherType", "none", "no file watching: saves CPU and inotify handles"),
+    ("server.enableXsrfProtection", "true", "uploads need the XSRF token"),
+    ("server.enableCORS", "true", "websocket and uploads only from the app's own origin"),
+    ("server.enableWebsocketCompression", "false", "per-message deflate costs CPU per viewer; nginx gzips the static files"),
+    ("server.enableAgentApi", "false", "no HTTP driving of sessions in production"),
+    ("client.showErrorDetails", "none", "viewers see a generic message; details go to the log"),
+    ("client.showErrorLinks", "false", "no links to outside search engines in error boxes"),
+    ("client.toolbarMode", "viewer", "no developer menu (rerun, clear cache, deploy)"),
+    ("browser.gatherUsageStats", "false", "no usage statistics leave the server"),
+    ("runner.postScriptGC", "false", "a full gc after every run cost ~50 ms per page"),
+    ("global.developmentMode", "false", "production build of the frontend"),
+    ("logger.level", "info", "logins, ignored clear_cache messages and errors in the log"),
+)
+
+DEFAULT_PORT = 8501
+DEFAULT_ADDRESS = "127.0.0.1"
+DEFAULT_MAX_UPLOAD_MB = 50  # a national riksdag result zip is well below this; Streamlit's default is 200
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=int(_env("VALRUMMET_PORT", str(DEFAULT_PORT))),
+                   help=f"port (VALRUMMET_PORT, standard {DEFAULT_PORT})")
+    p.add_argument("--address", default=_env("VALRUMMET_ADDRESS", DEFAULT_ADDRESS),
+                   help="adress att lyssna på (VALRUMMET_ADDRESS, standard 127.0.0.1: bakom en proxy; "
+                        "0.0.0.0 i en container)")
+    p.add_argument("--allowed-hosts", default=_env("VALRUMMET_ALLOWED_HOSTS", ""),
+                   help="värdnamn som godtas i Host-huvudet, kommaseparerade (VALRUMMET_ALLOWED_HOSTS), "
+                        "t.ex. valrummet.example.se; tomt = alla")
+    p.add_argument("--allowed-origins", default=_env("VALRUMMET_ALLOWED_ORIGINS", ""),
+                   help="andra ursprung (https://…) som får ansluta, kommaseparerade (VALRUMMET_ALLOWED_ORIGINS)")
+    p.add_argument("--base-url-path", default=_env("VALRUMMET_BASE_URL_PATH", ""),
+                   help="sökväg om appen ligger under en undermapp, t.ex. valrummet (VALRUMMET_BASE_URL_PATH)")
+    p.add_argument("--max-upload-mb", type=int,
+                   default=int(_env("VALRUMMET_MAX_UPLOAD_MB", str(DEFAULT_MAX_UPLOAD_MB))),
+                   help=f"största uppladdade fil i MB (VALRUMMET_MAX_UPLOAD_MB, standard {DEFAULT_MAX_UPLOAD_MB})")
+    p.add_argument("--require-login", action="store_true",
+                   help="kräv inloggning för alla sidor (samma som VALRUMMET_REQUIRE_LOGIN=1)")
+    p.add_argument("--print-command", action="store_true",
+                   help="skriv ut motsvarande streamlit-kommando i stället för att starta")
+    p.add_argument("--hash-password", action="store_true",
+                   help="skapa en argon2-hash av ett lösenord (läses från terminalen eller stdin) och avsluta")
+
+
+def _split(text: str) -> list[str]:
+    return [x.strip() for x in text.replace(" ", ",").split(",") if x.strip()]
+
+
+def streamlit_options(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """Every option the launcher sets, in order (fixed ones first, then the chosen ones)."""
+    opts = [(k, v) for k, v, _ in PRODUCTION_OPTIONS]
+    # GeoJSON under static/ is then fetched once by URL instead of inside every map (on only when
+    # the folder exists: Streamlit warns otherwise).
+    opts.append(("server.enableStaticServing", "true" if (REPO_ROOT / "static").is_dir() else "false"))
+    opts += [
+        ("server.address", args.address),
+        ("server.port", str(args.port)),
+        ("server.maxUploadSize", str(args.max_upload_mb)),
+    ]
+    if args.base_url_path:
+        opts.append(("server.baseUrlPath", args.base_url_path.strip("/")))
+    # List options: repeating the flag gives several values.
+    opts += [("server.allowedHosts", h) for h in _split(args.allowed_hosts)]
+    opts += [("server.corsAllowedOrigins", o) for o in _split(args.allowed_origins)]
+    return opts
+
+
+def command(args: argparse.Namespace) -> list[str]:
+    """The equivalent `streamlit run` command line (what --print-command shows)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py")]
+    for key, value in streamlit_options(args):
+        cmd += [f"--{key}", value]
+    return cmd
+
+
+def _prepare_process() -> None:
+    """What the server process needs before its first session (it runs in this process).
+
+    * The pages live in `pages/`, which puts a fresh Streamlit server in its legacy multipage
+      mode until a session has run app.py's st.navigation: the first visitor of an unknown or
+      internal URL would get Streamlit's "Page not found" dialog. app.py always routes with
+      st.navigation, so the server starts in that mode.
+    * Clients' `clear_cache` messages are ignored from the start (dashboard.auth).
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except ImportError:  # a Streamlit without the legacy mode
+        pass
+    from .auth import guard_clear_cache
+
+    guard_clear_cache()
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Lösenord: ")
+        if first != getpass.getpass("Samma lösenord igen: "):
+            raise SystemExit("fel: lösenorden är inte lika")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def hash_password_cli() -> int:
+    from .auth import AuthConfigError, hash_password
+
+    password = _read_password()
+    if len(password) < 12:
+        print("fel: välj ett lösenord på minst 12 tecken (gärna en lösenfras)", file=sys.stderr)
+        return 2
+    try:
+        encoded = hash_password(password)
+    except AuthConfigError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 2
+    print(encoded)
+    print("Lägg hashen i .streamlit/secrets.toml under [valrummet] (password_hash = \"…\" eller under "
+          "[valrummet.users]) eller i VALRUMMET_PASSWORD_HASH. Själva lösenordet sparas ingenstans.",
+          file=sys.stderr)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.hash_password:
+        return hash_password_cli()
+    cmd = command(args)
+    if args.print_command:
+        print(" ".join(cmd))
+        return 0
+    if args.require_login:
+        os.environ["VALRUMMET_REQUIRE_LOGIN"] = "1"
+    os.chdir(REPO_ROOT)  # .streamlit/config.toml and secrets.toml are read from here
+    _prepare_process()
+    from streamlit.web import cli as streamlit_cli
+
+    try:
+        streamlit_cli.main(args=cmd[3:], prog_name="streamlit")  # exits when the server stops
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
