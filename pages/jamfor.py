@@ -83,18 +83,9 @@ ui.table(
     [
         ui.Col("kommun", "Kommun"),
         ui.Col("val", "Val"),
-        ui.Col("share_from", f"Andel {a} (%)", "pct"),
-        ui.Col("share_to", f"Andel {b} (%)", "pct"),
-        ui.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
-        ui.Col("votes_from", f"Röster {a} (antal)", "int"),
-        ui.Col("votes_to", f"Röster {b} (antal)", "int"),
-        ui.Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
-        ui.Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
-        # Seat margins (issue 5), where the seat engine has them: kommun per municipality,
-        # region for the county row.
-        ui.Col("seats", f"Mandat {b} (antal)", "int"),
-        ui.Col("votes_to_next_seat", "Röster till nästa mandat (antal)", "int"),
-        ui.Col("margin_on_last_seat", "Marginal för sista mandatet (röster)", "int"),
+        *ui.change_cols(a, b),
+        # Seat margins: kommun per municipality, region for the county row.
+        *ui.seat_cols(b),
     ],
     key="jamfor_tabell",
     file_stem=f"jamfor_{party}_{a}_{b}",

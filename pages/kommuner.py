@@ -134,17 +134,8 @@ else:
 st.subheader("Alla kommuner, rangordnade efter förändring")
 cols = [
     ui.Col("kommun", "Kommun"),
-    ui.Col("share_from", f"Andel {a} (%)", "pct"),
-    ui.Col("share_to", f"Andel {b} (%)", "pct"),
-    ui.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
-    ui.Col("votes_from", f"Röster {a} (antal)", "int"),
-    ui.Col("votes_to", f"Röster {b} (antal)", "int"),
-    ui.Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
-    ui.Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
-    # Seat margins (issue 5) appear here when the seat engine provides them.
-    ui.Col("seats", f"Mandat {b} (antal)", "int"),
-    ui.Col("votes_to_next_seat", "Röster till nästa mandat (antal)", "int"),
-    ui.Col("margin_on_last_seat", "Marginal för sista mandatet (röster)", "int"),
+    *ui.change_cols(a, b),
+    *ui.seat_cols(b),
     ui.Col("council_size", "Fullmäktige (mandat)", "int"),
 ]
 ui.table(

@@ -118,13 +118,7 @@ st.subheader(f"Valdistrikten i {kommun}")
 cols = [
     ui.Col("district_code", "Kod"),
     ui.Col("district_name", "Valdistrikt"),
-    ui.Col("share_from", f"Andel {a} (%)", "pct"),
-    ui.Col("share_to", f"Andel {b} (%)", "pct"),
-    ui.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
-    ui.Col("votes_from", f"Röster {a} (antal)", "int"),
-    ui.Col("votes_to", f"Röster {b} (antal)", "int"),
-    ui.Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
-    ui.Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
+    *ui.change_cols(a, b),
     ui.Col("comparison_txt", "Jämförelse"),
 ]
 ui.table(

@@ -94,6 +94,28 @@ class Col:
     kind: str = "text"
 
 
+def change_cols(a: int, b: int) -> list[Col]:
+    """The columns every change table shares: shares, change, votes and turnout for a → b."""
+    return [
+        Col("share_from", f"Andel {a} (%)", "pct"),
+        Col("share_to", f"Andel {b} (%)", "pct"),
+        Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
+        Col("votes_from", f"Röster {a} (antal)", "int"),
+        Col("votes_to", f"Röster {b} (antal)", "int"),
+        Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
+        Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
+    ]
+
+
+def seat_cols(b: int) -> list[Col]:
+    """Seat margins (issue 5) beside the change, where the seat engine has them."""
+    return [
+        Col("seats", f"Mandat {b} (antal)", "int"),
+        Col("votes_to_next_seat", "Röster till nästa mandat (antal)", "int"),
+        Col("margin_on_last_seat", "Marginal för sista mandatet (röster)", "int"),
+    ]
+
+
 def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
     present = [c for c in cols if c.name in df.columns]
     out = df[[c.name for c in present]].copy()
