@@ -16,6 +16,7 @@ import argparse
 import getpass
 import os
 import sys
+import threading
 
 from .paths import REPO_ROOT
 
@@ -122,6 +123,22 @@ def _prepare_process() -> None:
     from .auth import guard_clear_cache
 
     guard_clear_cache()
+    threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
+
+
+def _warm() -> None:
+    """Load the warehouse and the default seat margins before the first viewers arrive: when a
+    meeting opens the link at once, nobody should wait ~3 s for them (they are cached per
+    process; a cold computation blocks every session that asks at the same moment)."""
+    try:
+        from . import db
+
+        db.connect()
+        years = db.sql("SELECT election, max(year) AS year FROM seats_official GROUP BY election")
+        for election, year in years.itertuples(index=False):
+            db.execute("seat_margins", {"election": election, "year": int(year), "party": "V"})
+    except Exception as exc:  # a warm-up must never stop the server; the pages report problems
+        print(f"valrummet: förvärmning misslyckades: {exc}", file=sys.stderr)
 
 
 def _read_password() -> str:
