@@ -37,3 +37,40 @@ LEFT JOIN stg_municipality f ON f.election = p.election AND f.year = p.from_year
 LEFT JOIN stg_municipality t ON t.election = p.election AND t.year = p.to_year AND t.kommunkod = k.kommunkod AND t.party = k.party
 WHERE f.party IS NOT NULL OR t.party IS NOT NULL
 ORDER BY p.election, k.party, p.from_year, p.to_year, k.kommunkod;
+
+-- The flat mart the query reads: every municipality of a county × every party that stood
+-- anywhere in that county in that election × every pair of years in the data, with NULLs where a year or
+-- the party is missing. One filtered scan answers municipality_change.
+CREATE TABLE mart_municipality_change AS
+WITH k AS (
+    SELECT kommunkod, kommun, county_code FROM population
+    WHERE year = (SELECT max(year) FROM population)
+),
+-- every pair of election years in the data, for every election: a pair where one year has no
+-- such election still gives rows (its side stays NULL), as the pages offer the same pairs
+years AS (SELECT DISTINCT year FROM area_totals),
+pairs AS (
+    SELECT e.election, a.year AS from_year, b.year AS to_year
+    FROM (SELECT DISTINCT election FROM stg_municipality) e, years a, years b
+    WHERE a.year < b.year
+),
+county_parties AS (SELECT DISTINCT election, county_code, party FROM stg_municipality)
+SELECT g.election, g.from_year, g.to_year, cp.party, k.county_code, k.kommunkod, k.kommun,
+       p.share_from, p.share_to, p.change_pp, p.votes_from, p.votes_to,
+       t.valid_from, t.valid_to, t.eligible_from, t.eligible_to, t.turnout_from, t.turnout_to,
+       p.precision_from, p.precision_to,
+       p.share_from_min, p.share_from_max, p.share_to_min, p.share_to_max,
+       t.count_status_from, t.count_status_to, t.source_from, t.source_to
+FROM pairs g
+JOIN county_parties cp ON cp.election = g.election
+JOIN k ON k.county_code = cp.county_code
+LEFT JOIN mart_municipality_pair t
+  ON t.election = g.election AND t.from_year = g.from_year AND t.to_year = g.to_year
+ AND t.kommunkod = k.kommunkod
+LEFT JOIN mart_municipality_party_pair p
+  ON p.election = g.election AND p.from_year = g.from_year AND p.to_year = g.to_year
+ AND p.kommunkod = k.kommunkod AND p.party = cp.party
+ORDER BY g.election, cp.party, g.from_year, g.to_year, k.county_code, k.kommunkod;
+
+DROP TABLE mart_municipality_party_pair;
+DROP TABLE mart_municipality_pair;
