@@ -207,7 +207,8 @@ def _load(directory: Path) -> duckdb.DuckDBPyConnection:
             continue
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)", [str(path)])
     _load_imported(con, directory)
-    # Staging models (dbt-style): derived tables built once at load, named after their file.
+    # Staging and mart models (dbt-style): derived tables built once at load. They run in
+    # file-name order: stg_* first, then the zz_mart_* files that read them.
     for model in sorted((SQL_DIR / "models").glob("*.sql")):
         con.execute(model.read_text(encoding="utf-8"))
     return con
