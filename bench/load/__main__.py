@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import report
 from .scenarios import Result, crowd, memory_growth, run_scenario, single_viewer, soak, warm_up
-from .server import REPO, AppServer, default_flags, variant_flags
+from .server import REPO, AppServer, default_flags, variant_flags, variant_launcher
 
 OUT = REPO / "bench" / "out"
 SECTION = "Load: Streamlit protocol (bench/load)"
@@ -136,8 +136,9 @@ def main(argv=None) -> int:
     for sc in [s for s in scenarios if s in bodies]:
         for variant in (variants[:1] if sc == "s" else variants):
             flags = variant_flags(variant, extra)
-            print(f"[{sc}] {variant}: starting server {' '.join(flags) or '(repo config)'}", flush=True)
-            with AppServer(flags=flags, log_path=OUT / f"server_{sc}_{variant}.log") as srv:
+            launcher = "run" if variant in extra else variant_launcher(variant)
+            print(f"[{sc}] {variant}: starting server ({launcher}) {' '.join(flags) or '(repo config)'}", flush=True)
+            with AppServer(flags=flags, launcher=launcher, log_path=OUT / f"server_{sc}_{variant}.log") as srv:
                 spy = _start_spy(srv.pid, sc) if args.profile == sc and variant == variants[0] else None
                 try:
                     res = run_scenario(sc, variant, srv.ws_url, [srv.pid], bodies[sc], timeout=t)
@@ -248,10 +249,12 @@ def render(args, variants, extra, results, notes) -> str:
         f"({args.timeout:.0f} s) or a connection error. Viewers send no cached-message hashes on their first view "
         "(a first visit); afterwards, like a browser, they send the hashes of the messages they hold.",
         "",
-        f"Variants, each a fresh `streamlit run app.py` on a free port: **tuned** = the repo as committed "
-        f"(.streamlit/config.toml applies); **default** = the same app and data with every option that file sets "
-        f"put back to Streamlit's default (`{flags}`)."
-        + "".join(f" **{k}** = tuned plus `{' '.join(v)}`." for k, v in extra.items()),
+        "Variants, each a fresh server on a free port: **tuned** = the production launcher "
+        "`python -m dashboard serve` (its options, the repo's .streamlit/config.toml and its process fixes, "
+        "e.g. TCP_NODELAY); **config** = plain `streamlit run app.py` with the repo config only; "
+        f"**default** = `streamlit run app.py` with every option the repo config sets put back to Streamlit's "
+        f"default (`{flags}`)."
+        + "".join(f" **{k}** = `streamlit run` with the repo config plus `{' '.join(v)}`." for k, v in extra.items()),
         "",
         f"Command: `python -m bench.load --scenarios {args.scenarios} --viewers {args.viewers} --spread "
         f"{args.spread:g} --runs {args.runs}`",

@@ -1,8 +1,10 @@
 """Start and stop the app under test, and sample its CPU and memory (psutil).
 
-Variants differ only in command-line config flags, so they run the same code on the same data:
-"tuned" is the repo as it is (its .streamlit/config.toml applies); "default" overrides every
-option that file sets with Streamlit's own default, i.e. the app with default settings.
+All variants run the same code on the same data. "tuned" is the app as it is deployed: the
+production launcher `python -m dashboard serve` (its options, the repo's .streamlit/config.toml,
+and its process fixes such as TCP_NODELAY). "config" is plain `streamlit run app.py` with the
+repo config only. "default" is `streamlit run` with every option the repo config sets put back
+to Streamlit's own default, i.e. the app with default settings.
 """
 from __future__ import annotations
 
@@ -69,16 +71,26 @@ def variant_flags(name: str, extra: dict[str, list[str]] | None = None) -> list[
         return extra[name]
     if name == "default":
         return default_flags()
-    if name == "tuned":
+    if name in ("tuned", "config"):
         return []
     raise KeyError(f"unknown server variant {name!r}")
 
 
+def variant_launcher(name: str) -> str:
+    """"serve" (the production launcher) for the tuned variant, "run" (`streamlit run`) otherwise."""
+    return "serve" if name == "tuned" else "run"
+
+
 @dataclass
 class AppServer:
-    """`streamlit run app.py` on a free 127.0.0.1 port, always stopped by stop()/context exit."""
+    """The app on a free 127.0.0.1 port, always stopped by stop()/context exit.
+
+    launcher "run" starts `streamlit run app.py` plus `flags`; "serve" starts the production
+    launcher `python -m dashboard serve` (which takes no streamlit flags).
+    """
 
     flags: list[str] = field(default_factory=list)
+    launcher: str = "run"
     repo: Path = REPO
     script: str = "app.py"
     port: int = 0
@@ -101,14 +113,19 @@ class AppServer:
 
     def start(self) -> "AppServer":
         self.port = self.port or free_port()
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", self.script,
-            "--server.headless", "true",
-            "--server.address", "127.0.0.1",
-            "--server.port", str(self.port),
-            "--browser.gatherUsageStats", "false",
-            *self.flags,
-        ]
+        if self.launcher == "serve":
+            if self.flags:
+                raise ValueError("the production launcher takes no streamlit flags")
+            cmd = [sys.executable, "-m", "dashboard", "serve", "--address", "127.0.0.1", "--port", str(self.port)]
+        else:
+            cmd = [
+                sys.executable, "-m", "streamlit", "run", self.script,
+                "--server.headless", "true",
+                "--server.address", "127.0.0.1",
+                "--server.port", str(self.port),
+                "--browser.gatherUsageStats", "false",
+                *self.flags,
+            ]
         log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
         env = {**os.environ, **(self.env or {})}
         self.proc = subprocess.Popen(cmd, cwd=self.repo, stdout=log, stderr=subprocess.STDOUT, env=env,
