@@ -40,8 +40,7 @@ st.caption(
     + (" och hela länet" if with_county else "")
     + f": riksdags-, region- och kommunvalet, {period}."
 )
-cov = q.coverage()
-ui.notes([n for e in ELECTIONS for n in q.coverage_notes(cov, e, a, b)])
+ui.notes([n for e in ELECTIONS for n in q.notes_for(e, a, b)])
 
 df = q.compare_view(tuple(chosen), a, b, party, with_county)
 

@@ -30,14 +30,14 @@ st.caption(
     f"{label}: {party_name}s andel av de giltiga rösterna i varje kommun {a} och {b}, och förändringen "
     f"i procentenheter (p.e.). Klicka på en kommun i kartan eller tabellen för att öppna den."
 )
-ui.notes(q.coverage_notes(q.coverage(), election, a, b))
+ui.notes(q.notes_for(election, a, b))
 
 df = q.kommuner_view(election, a, b, party)
 county = q.area_change(election, a, b, party, f"county:{state.COUNTY}")
 names = dict(zip(df["kommunkod"], df["kommun"]))
 
-counts = q.direction_counts(df.assign(election=election))
-row = counts[counts["election"] == election].iloc[0]
+extras = q.kommuner_extras(election, a, b, party)
+row = extras["counts"]
 n = len(df)
 with st.container(horizontal=True, key="kommuner_nyckeltal"):
     ui.share_metric(
@@ -167,15 +167,11 @@ if selected in names:
             )
 
 st.subheader("Topplistor")
-lists = q.top_lists(df)
 with st.grid(2, gap="small", min_column_width=240):
-    for title, rows in lists.items():
+    for title, text in extras["top_text"].items():
         with st.container(border=True, height="stretch"):
             st.markdown(f"**{title}**")
-            st.markdown(
-                "\n".join(f"{i}. {r.kommun}: {r.text}" for i, r in enumerate(rows.itertuples(), start=1))
-                or ("Ingen kommun." if "Stör" in title else "Uppgift saknas.")
-            )
+            st.markdown(text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
 
 ui.small_print(
     source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",

@@ -4,7 +4,6 @@ import streamlit as st
 from dashboard import charts, maps, ui
 from dashboard import queries as q
 from dashboard import state
-from dashboard.state import ELECTIONS
 
 ui.ensure_entrypoint()
 
@@ -20,16 +19,14 @@ st.caption(
     f"{party_name}s andel av de giltiga rösterna {b} och förändringen i procentenheter (p.e.) sedan {a}."
 )
 
-cov = q.coverage()
-missing = [n for e in ELECTIONS for n in q.coverage_notes(cov, e, a, b) if "finns" in n]
-ui.notes(missing)
+ui.notes(q.missing_notes(a, b))
 
 view = q.overview_view(a, b, party)
 
 st.subheader("Andel och förändring")
 with st.grid(3, gap="small", min_column_width=220):
-    for row in view["areas"].itertuples():
-        ui.share_metric(row.title, row.share_to, row.change_pp, help=row.covers, period=period)
+    for title, share, change, covers in view["area_cards"]:
+        ui.share_metric(title, share, change, help=covers, period=period)
 st.caption(
     "”Stockholms län” i riksdagsvalet är riksdagsvalkretsen utan Stockholms stad; "
     "stadens röster räknas i valkretsen Stockholms kommun. Regionvalet gäller hela länet."
@@ -38,7 +35,7 @@ st.caption(
 st.subheader("Hur många av de 26 kommunerna gick upp eller ned?")
 counts = view["counts"]
 ui.plotly(
-    charts.direction_bars(counts),
+    ui.figure(("oversikt_riktning", a, b, party), charts.direction_bars, counts),
     alt=f"Antal kommuner där {party_name} ökade respektive minskade i varje val, {period}.",
     caption=(
         f"Antal kommuner där andelen ökade (upp) eller minskade (ned) {period}. "
@@ -70,14 +67,8 @@ for col, pattern, title in (
 ):
     with col:
         st.markdown(f"**{title}**")
-        rows = movers[movers["pattern"] == pattern]
-        if rows.empty:
-            st.markdown("Inga kommuner.")
-        for r in rows.itertuples():
-            st.markdown(
-                f"- **{r.kommun}**: riksdag {r.change_riksdag_txt}, region {r.change_region_txt}, "
-                f"kommun {r.change_kommun_txt}"
-            )
+        lines = view["mover_lines"][pattern]
+        st.markdown("\n".join(f"- {line}" for line in lines) or "Inga kommuner.")
 
 geo = q.kommun_geo()
 fig = ui.figure(

@@ -4,7 +4,6 @@ import streamlit as st
 from dashboard import auth, handout, ui
 from dashboard import queries as q
 from dashboard import state
-from dashboard.state import ELECTIONS
 
 ui.ensure_entrypoint()
 
@@ -23,17 +22,16 @@ names = dict(zip(kommuner["kommunkod"], kommuner["kommun"]))
 kommun = names.get(kommunkod, kommunkod)
 party_name = q.party_name(party)
 logged_in = auth.is_logged_in()
-view = handout.kommun_frame(kommunkod, a, b, party)
-ranks = {e: handout.rank(q.municipality_change(e, a, b, party), kommunkod) for e in ELECTIONS}
+sheet = handout.sheet(kommunkod, a, b, party)
 
 with st.container(key="utskrift_ark"):
     st.title(f"{kommun}: {party_name} {a} → {b}", anchor=False)
     st.caption(handout.selections_text(kommun, party_name, a, b, logged_in))
-    ui.notes([n for e in ELECTIONS for n in q.coverage_notes(q.coverage(), e, a, b) if "finns" in n])
+    ui.notes(q.missing_notes(a, b))
 
     st.subheader("Resultat i de tre valen", anchor=False)
     st.table(
-        handout.results_table(view, ranks, kommunkod, a, b),
+        sheet["results"],
         hide_index=True,
         alt=f"{party_name} i {kommun}: andel, förändring, röster och valdeltagande i riksdags-, region- och kommunvalet",
     )
@@ -45,7 +43,7 @@ with st.container(key="utskrift_ark"):
     )
 
     # Seats beside the campaign activity: the page must stay one A4 sheet.
-    seats = handout.seat_lines(view, kommunkod, b)
+    seats = sheet["seats"]
     left, right = st.columns(2, gap="medium") if logged_in else (st.container(), None)
     with left:
         if seats:

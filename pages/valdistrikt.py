@@ -27,10 +27,11 @@ kommun = names.get(kommunkod, kommunkod)
 party_name = q.party_name(party)
 label = ELECTION_LABEL[election]
 
-ui.notes(q.coverage_notes(q.coverage(), election, a, b, level="district"))
+ui.notes(q.notes_for(election, a, b, level="district"))
 
 df = q.districts_view(election, a, b, kommunkod, party)
-year = q.district_display_year(df, a, b)
+facts = q.district_facts(election, a, b, kommunkod, party)
+year, side, compare = facts["year"], facts["side"], facts["compare"]
 if year is None:
     st.warning(
         f"Det finns inga resultat per valdistrikt för {label.lower()} {a} eller {b} i {kommun}.",
@@ -38,7 +39,6 @@ if year is None:
     )
     st.stop()
 
-compare = year == b and bool(df["comparison"].eq("same_code").any())
 st.caption(
     f"{label} {year}, {kommun}: {party_name}s andel av de giltiga rösterna och valdeltagandet i varje "
     "valdistrikt"
@@ -46,16 +46,14 @@ st.caption(
 )
 if year != b:
     st.info(f"Valdistrikten visas för {year}: {label.lower()} {b} finns inte per valdistrikt.", icon=":material/info:")
-if year == b:
-    st.markdown(q.district_summary(df, a, b))
-side = "to" if year == b else "from"
-if q.party_not_itemised(df, side):
+if facts["summary"]:
+    st.markdown(facts["summary"])
+if facts["not_itemised"]:
     st.info(
         f"{party_name} redovisas inte per valdistrikt i källan (små partier ingår i ”övriga partier”).",
         icon=":material/info:",
     )
 
-shown = df[df[f"in_{side}_year"]]
 METRICS = {
     "andel": (f"share_{side}", f"Andel {year} (%)", False, maps.SEQUENTIAL, " %"),
     "forandring": ("change_pp", f"Förändring {a}–{b} (p.e.)", True, maps.DIVERGING, " p.e."),
@@ -74,7 +72,7 @@ if year in geo_years:
         ("valdistrikt_karta", election, a, b, kommunkod, party, metric, year),
         maps.choropleth,
         url or geo,
-        shown[~shown["is_collection"]],
+        facts["mappable"],
         id_col="district_code",
         featureidkey="properties.district_code",
         value_col=value_col,

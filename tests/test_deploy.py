@@ -1,8 +1,9 @@
 """Deployment: deploy/nginx/valrummet.conf in front of two app processes, on loopback.
 
-deploy/run-backends.sh starts two `python -m dashboard serve` processes on free ports; Debian's
-nginx runs the repository's site config (ports swapped for free ones) with a temporary prefix,
-in the foreground, never as a system service. Checked through the proxy: the health endpoint,
+bench/load/stack.py (shared with the load benchmark's scenario (d)) starts deploy/run-backends.sh
+(two `python -m dashboard serve` processes on free ports) and Debian's nginx with the repository's
+site config (ports swapped for free ones), a temporary prefix, in the foreground, never as a
+system service. Checked through the proxy: the health endpoint,
 gzip, sticky sessions (same cookie → same backend; new visitors spread over both), and a real
 websocket session rendering a page. Everything is stopped afterwards. Also: static checks of
 the Dockerfile, the secrets example and that docs/deploy.md documents every launcher option.
@@ -14,9 +15,6 @@ import gzip
 import http.client
 import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 import tomllib
 import urllib.request
@@ -24,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.load.stack import NGINX, ProxyStack
 from dashboard import serve
-from tests.test_protocol_access import Client, free_port, run_async, stop, wait_healthy
+from tests.test_protocol_access import Client, run_async
 
 REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "deploy" / "nginx" / "valrummet.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def nginx_or_fail() -> str:
@@ -40,76 +37,13 @@ def nginx_or_fail() -> str:
     return NGINX
 
 
-def site_for_test(text: str, listen: int, backends: tuple[int, int], log: Path) -> str:
-    """The repository's site config with loopback ports and a log file of the test."""
-    for old in ("listen 80;", "listen [::]:80;", "127.0.0.1:8501", "127.0.0.1:8502",
-                "/var/log/nginx/valrummet.access.log"):
-        assert old in text, f"{SITE} changed: '{old}' not found"
-    text = text.replace("listen [::]:80;", "")
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{listen};")
-    text = text.replace("127.0.0.1:8501", f"127.0.0.1:{backends[0]}")
-    text = text.replace("127.0.0.1:8502", f"127.0.0.1:{backends[1]}")
-    return text.replace("/var/log/nginx/valrummet.access.log", str(log))
-
-
-MAIN_CONF = """
-daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log info;
-{user}
-events {{ worker_connections 512; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {prefix}/valrummet.conf;
-}}
-"""
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """(proxy base URL, backend ports, access log) with two backends and nginx running."""
-    nginx = nginx_or_fail()
-    tmp = tmp_path_factory.mktemp("deploy")
-    ports = (free_port(), free_port())
-    listen = free_port()
-    log = tmp / "backends.log"
-    with open(log, "wb") as out:
-        backends = subprocess.Popen(
-            ["bash", str(REPO / "deploy" / "run-backends.sh")],
-            cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "VALRUMMET_PORTS": f"{ports[0]} {ports[1]}", "PYTHONUNBUFFERED": "1",
-                 "PYTHON": sys.executable},
-        )
-    proxy = None
-    try:
-        for p in ports:
-            wait_healthy(f"http://127.0.0.1:{p}", backends, log)
-        access = tmp / "access.log"
-        (tmp / "valrummet.conf").write_text(site_for_test(SITE.read_text(), listen, ports, access))
-        # As root nginx would hand the workers to "nobody"; keep them as the test's user.
-        user = "user root;" if os.geteuid() == 0 else ""
-        (tmp / "nginx.conf").write_text(MAIN_CONF.format(prefix=tmp, user=user))
-        check = subprocess.run([nginx, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
-                               capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
-        proxy = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(tmp / "nginx.conf")],
-                                 stdout=subprocess.DEVNULL, stderr=open(tmp / "nginx.stderr", "wb"),
-                                 start_new_session=True)
-        base = f"http://127.0.0.1:{listen}"
-        wait_healthy(base, proxy, tmp / "error.log", timeout=20)
-        yield base, ports, access
-    finally:
-        if proxy is not None:
-            stop(proxy)
-        stop(backends)
-        assert backends.poll() is not None and (proxy is None or proxy.poll() is not None)
+    nginx_or_fail()
+    with ProxyStack(workdir=tmp_path_factory.mktemp("deploy")) as s:
+        yield s.url, s.ports, s.access_log
+    assert s.backends.poll() is not None and s.proxy.poll() is not None
 
 
 def get(url: str, headers: dict[str, str] | None = None):
@@ -240,3 +174,37 @@ def test_every_launcher_option_is_documented():
                 "VALRUMMET_ALLOWED_DOMAINS", "VALRUMMET_ALLOW_ANY_ACCOUNT", "VALRUMMET_ALLOW_CLEAR_CACHE",
                 "STREAMLIT_SERVER_COOKIE_SECRET"):
         assert env in doc, f"docs/deploy.md does not mention {env}"
+
+
+def test_launcher_switches_nagle_off_on_accepted_connections():
+    """Streamlit binds its socket with protocol 0, so asyncio would leave Nagle on and every
+    page's last frame would wait ~40 ms for a delayed ACK; the launcher re-wraps the socket."""
+    import socket
+
+    from streamlit.web.server.starlette import starlette_server
+
+    assert serve.enable_tcp_nodelay()
+    assert serve.enable_tcp_nodelay()  # idempotent
+    listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
+    assert listener.proto == socket.IPPROTO_TCP and not listener.getblocking()
+    port = listener.getsockname()[1]
+    seen: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport):
+            sock = transport.get_extra_info("socket")
+            seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def go():
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.02)
+            writer.close()
+
+    run_async(go())
+    assert seen and seen[0] != 0

@@ -157,17 +157,32 @@ def main(argv=None) -> int:
                              f"RSS {settled:.0f} MB once settled → {end:.0f} MB at the end ({end - settled:+.0f} MB)")
             notes["soak_ok"] = "yes" if end - settled <= 50 and not r.failures() else "no"
     if "d" in scenarios:
+        crowd_d = partial(_crowd, n=args.viewers, spread=args.burst, timeout=t)
         if args.proxy_url:
             ws = args.proxy_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1).rstrip("/")
-            res = run_scenario("d", "tuned", ws, args.proxy_pid, partial(_crowd, n=args.viewers, spread=args.burst, timeout=t),
-                               timeout=t)
+            res = run_scenario("d", "tuned", ws, args.proxy_pid, crowd_d, timeout=t)
             res.notes.append(f"through {args.proxy_url}")
             results[("d", "tuned")] = res
             print("   ", report.summary_line(res), flush=True)
-        elif (REPO / "deploy" / "nginx.conf").exists():
-            notes["d"] = "not run: deploy/nginx.conf exists, but no --proxy-url was given"
         else:
-            notes["d"] = "not run: no proxy config yet (deploy/nginx.conf does not exist)"
+            # The deployed stack on loopback: deploy/run-backends.sh (two app processes) behind
+            # nginx with deploy/nginx/valrummet.conf (bench/load/stack.py).
+            from .stack import ProxyStack
+
+            print("[d] tuned: starting two app processes behind nginx (deploy/)", flush=True)
+            try:
+                with ProxyStack() as stack:
+                    spy = _start_spy(stack.app_pids()[0], "d") if args.profile == "d" else None
+                    try:
+                        res = run_scenario("d", "tuned", stack.ws_url, stack.app_pids(), crowd_d, timeout=t)
+                    finally:
+                        _stop_spy(spy, "d")
+                res.notes.append("through nginx (deploy/nginx/valrummet.conf) in front of deploy/run-backends.sh, "
+                                 "two processes; CPU and memory summed over both")
+                results[("d", "tuned")] = res
+                print("   ", report.summary_line(res), flush=True)
+            except RuntimeError as exc:
+                notes["d"] = f"not run: {exc}"
     if "e" in scenarios:
         notes["e"] = data_note()
 

@@ -59,9 +59,10 @@ def by_page(res: Result, steps=None) -> dict[str, list]:
 
 def single_table(tuned: Result, base: Result | None) -> str:
     """Scenario (a): per page, warm reruns; the cold deep link and payloads beside."""
-    rows = ["| page | tuned p50 / p95 / max ms | default p50 / p95 / max ms | p50 default ÷ tuned | server CPU ms per rerun "
-            "(tuned / default) | cold first view ms (tuned / default) | KB first view / rerun (tuned) "
-            "| KB first view (default) | failures (tuned / default) |",
+    d = base.variant if base else "default"
+    rows = [f"| page | tuned p50 / p95 / max ms | {d} p50 / p95 / max ms | p50 {d} ÷ tuned | server CPU ms per rerun "
+            f"(tuned / {d}) | cold first view ms (tuned / {d}) | KB first view / rerun (tuned) "
+            f"| KB first view ({d}) | failures (tuned / {d}) |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     t_rr, t_first = by_page(tuned, {"rerun"}), by_page(tuned, {"deeplink"})
     b_rr = by_page(base, {"rerun"}) if base else {}
@@ -80,8 +81,9 @@ def single_table(tuned: Result, base: Result | None) -> str:
 
 def crowd_table(tuned: Result, base: Result | None) -> str:
     """Scenarios (b)–(d): per page and step, tuned beside the baseline."""
-    rows = ["| page, step | n | tuned p50 / p95 / max ms | default p50 / p95 / max ms | p95 default ÷ tuned | KB per view (tuned / default) "
-            "| failures (tuned / default) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    d = base.variant if base else "default"
+    rows = [f"| page, step | n | tuned p50 / p95 / max ms | {d} p50 / p95 / max ms | p95 {d} ÷ tuned | KB per view (tuned / {d}) "
+            f"| failures (tuned / {d}) |", "|---|---:|---:|---:|---:|---:|---:|"]
 
     def groups(res: Result) -> dict:
         g = defaultdict(list)

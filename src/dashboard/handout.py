@@ -97,6 +97,15 @@ def seat_lines(view: pd.DataFrame, kommunkod: str, b: int) -> list[str]:
     ]
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def sheet(kommunkod: str, a: int, b: int, party: str) -> dict:
+    """The public part of the sheet, built once per choice: {"results": results_table(...),
+    "seats": seat_lines(...)} (the pandas work behind them is ~30 ms; reruns reuse it)."""
+    view = kommun_frame(kommunkod, a, b, party)
+    ranks = {e: rank(q.municipality_change(e, a, b, party), kommunkod) for e in ELECTIONS}
+    return {"results": results_table(view, ranks, kommunkod, a, b), "seats": seat_lines(view, kommunkod, b)}
+
+
 def _value(frame: pd.DataFrame, kommunkod: str, column: str):
     hit = frame.loc[frame["kommunkod"] == kommunkod, column] if column in frame else pd.Series(dtype="float64")
     return hit.iloc[0] if len(hit) else None

@@ -256,4 +256,4 @@ def districts(year: int = DISTRICT_GEO_YEAR) -> aa.Districts:
 
 def coverage_notes(election: str, from_year: int, to_year: int) -> list[str]:
     """The public coverage notes minus those about turnout, which these pages do not show."""
-    return [n for n in q.coverage_notes(q.coverage(), election, from_year, to_year) if "valdeltagande" not in n]
+    return [n for n in q.notes_for(election, from_year, to_year) if "valdeltagande" not in n]

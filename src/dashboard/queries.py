@@ -265,6 +265,19 @@ def coverage_notes(cov: pd.DataFrame, election: str, from_year: int, to_year: in
     return notes
 
 
+@st.cache_resource(show_spinner=False, max_entries=_MAX)
+def notes_for(election: str, from_year: int, to_year: int, level: str = "municipality",
+              county: str = COUNTY) -> tuple[str, ...]:
+    """`coverage_notes` for the loaded data, computed once per choice (pages call this on
+    every rerun; filtering the coverage frame each time cost ~10 ms)."""
+    return tuple(coverage_notes(coverage(county), election, from_year, to_year, level))
+
+
+def missing_notes(from_year: int, to_year: int) -> list[str]:
+    """The notes saying that an election or year is absent, over all three elections."""
+    return [n for e in ELECTIONS for n in notes_for(e, from_year, to_year) if "finns" in n]
+
+
 # --- geometry --------------------------------------------------------------------------------
 
 
@@ -345,8 +358,10 @@ def build_info() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@st.cache_resource(show_spinner=False)
 def data_date() -> str:
-    """The build date as Swedish text, or "uppgift saknas"."""
+    """The build date as Swedish text, or "uppgift saknas" (pages show it twice per run; the
+    time-zone conversion is worth keeping)."""
     info = build_info()
     for key in ("built_at", "built", "created_at", "timestamp", "date"):
         value = info.get(key)
@@ -415,6 +430,24 @@ def kommuner_view(election: str, from_year: int, to_year: int, party: str) -> pd
     return df.sort_values("change_pp", ascending=False, na_position="last").reset_index(drop=True)
 
 
+@st.cache_resource(show_spinner=False, max_entries=_MAX)
+def kommuner_extras(election: str, from_year: int, to_year: int, party: str) -> dict[str, Any]:
+    """What Kommuner derives from `kommuner_view` besides the table: the direction counts for
+    this election and the four top lists (pandas work of ~40 ms, done once per choice)."""
+    df = kommuner_view(election, from_year, to_year, party)
+    counts = direction_counts(df.assign(election=election))
+    lists = top_lists(df)
+    return {
+        "counts": counts[counts["election"] == election].iloc[0],
+        "top_lists": lists,
+        # each list as numbered Swedish markdown lines, "" when it is empty
+        "top_text": {
+            title: "\n".join(f"{i}. {r.kommun}: {r.text}" for i, r in enumerate(rows.itertuples(), start=1))
+            for title, rows in lists.items()
+        },
+    }
+
+
 def top_lists(df: pd.DataFrame, n: int = 5) -> dict[str, pd.DataFrame]:
     """The evaluation group's four lists: best share, most gained, lowest share, most lost.
 
@@ -469,10 +502,22 @@ def overview_view(from_year: int, to_year: int, party: str) -> dict[str, pd.Data
     all_changes = municipality_change_all(from_year, to_year, party)
     movers = consistent_movers(all_changes)
     movers = fmt.with_text(movers, change_riksdag="pp", change_region="pp", change_kommun="pp")
+    areas = overview_areas(from_year, to_year, party)
     return {
-        "areas": overview_areas(from_year, to_year, party),
+        "areas": areas,
+        # the same rows as plain tuples: the page draws a card per row on every rerun
+        "area_cards": list(areas[["title", "share_to", "change_pp", "covers"]].itertuples(index=False, name=None)),
         "counts": direction_counts(all_changes),
         "movers": movers,
+        # per pattern, one Swedish line per municipality (the lists beside the map)
+        "mover_lines": {
+            pattern: [
+                f"**{r.kommun}**: riksdag {r.change_riksdag_txt}, region {r.change_region_txt}, "
+                f"kommun {r.change_kommun_txt}"
+                for r in movers[movers["pattern"] == pattern].itertuples()
+            ]
+            for pattern in ("upp i alla tre", "ned i alla tre")
+        },
     }
 
 
@@ -550,10 +595,35 @@ def district_summary(df: pd.DataFrame, from_year: int, to_year: int) -> str:
     return "; ".join(parts) + ". Samma kod betyder inte alltid samma gränser."
 
 
+@st.cache_resource(show_spinner=False, max_entries=_MAX)
+def district_facts(election: str, from_year: int, to_year: int, kommunkod: str, party: str) -> dict[str, Any]:
+    """What Valdistrikt derives from `districts_view`, once per choice: the year shown, whether
+    a change can be shown, the summary sentence, whether the party is itemised, and the
+    districts of the year shown (`shown`) and those of them with a map shape (`mappable`)."""
+    df = districts_view(election, from_year, to_year, kommunkod, party)
+    year = district_display_year(df, from_year, to_year)
+    side = "to" if year == to_year else "from"
+    shown = df[df[f"in_{side}_year"]]
+    return {
+        "year": year,
+        "side": side,
+        "compare": year == to_year and bool(df["comparison"].eq("same_code").any()),
+        "summary": district_summary(df, from_year, to_year) if year == to_year else "",
+        "not_itemised": year is not None and party_not_itemised(df, side),
+        "shown": shown,
+        "mappable": shown[~shown["is_collection"]],
+    }
+
+
 def default_comparison(n: int = 4) -> list[str]:
     """The Jämför page's default: the county's n most populous municipalities."""
+    return list(_default_comparison(n))
+
+
+@st.cache_resource(show_spinner=False)
+def _default_comparison(n: int) -> tuple[str, ...]:
     m = municipalities()
-    return list(m.sort_values("population", ascending=False)["kommunkod"].head(n))
+    return tuple(m.sort_values("population", ascending=False)["kommunkod"].head(n))
 
 
 def party_not_itemised(df: pd.DataFrame, side: str) -> bool:
@@ -575,6 +645,7 @@ LEVEL_LABEL = {
 }
 
 
+@st.cache_resource(show_spinner=False)
 def coverage_table(county: str = COUNTY) -> pd.DataFrame:
     """data_coverage with Swedish labels, for Om data."""
     cov = coverage(county)
@@ -588,6 +659,7 @@ def coverage_table(county: str = COUNTY) -> pd.DataFrame:
     return out.sort_values(["year", "election", "_order"]).drop(columns="_order").reset_index(drop=True)
 
 
+@st.cache_resource(show_spinner=False)
 def build_files() -> pd.DataFrame:
     """The source files listed in build_info.json (id, path, sha256)."""
     files = build_info().get("sources", [])

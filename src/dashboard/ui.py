@@ -7,13 +7,17 @@ beyond formatting.
 from __future__ import annotations
 
 import io
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from . import fmt
+from . import fmt, render_memo
+
+render_memo.install()
 
 ABOUT_PAGE = "pages/om_data.py"
 
@@ -170,7 +174,39 @@ def _styled(shown: pd.DataFrame, pct_cols: tuple, pp_cols: tuple, int_cols: tupl
         return fmt.styler(shown, pct_cols=pct_cols, pp_cols=pp_cols, int_cols=int_cols)
     styler._compute = lambda: styler
     styler._translate = lambda *args, **kwargs: rendered
+    render_memo.freeze(styler)
     return styler
+
+
+# Tables of frames that the query layer caches (the same object on every rerun): the display
+# frame and Styler per (frame, columns), found by identity, so a rerun neither copies the frame
+# nor hashes it to find its Styler (~5 ms per table). An entry goes when its frame is collected.
+_TABLES: dict[tuple[int, tuple[Col, ...]], tuple[weakref.ref, pd.DataFrame, object]] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def _table_parts(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, object]:
+    key = (id(df), tuple(cols))
+    hit = _TABLES.get(key)
+    if hit is not None and hit[0]() is df:
+        return hit[1], hit[2]
+    shown = _display_frame(df, cols)
+    styled = _styled(
+        shown,
+        tuple(c.header for c in cols if c.kind == "pct"),
+        tuple(c.header for c in cols if c.kind == "pp"),
+        tuple(c.header for c in cols if c.kind == "int"),
+    )
+
+    def forget(_ref, key=key):
+        with _TABLES_LOCK:
+            entry = _TABLES.get(key)
+            if entry is not None and entry[0] is _ref:
+                del _TABLES[key]
+
+    with _TABLES_LOCK:
+        _TABLES[key] = (weakref.ref(df, forget), shown, styled)
+    return shown, styled
 
 
 def table(
@@ -189,13 +225,7 @@ def table(
     Cells stay numeric (sorting works); a Styler supplies the Swedish display text and
     "uppgift saknas" for missing values. `on_select` (a callback) makes rows clickable.
     """
-    shown = _display_frame(df, cols)
-    styled = _styled(
-        shown,
-        tuple(c.header for c in cols if c.kind == "pct"),
-        tuple(c.header for c in cols if c.kind == "pp"),
-        tuple(c.header for c in cols if c.kind == "int"),
-    )
+    shown, styled = _table_parts(df, cols)
     event = st.dataframe(
         styled,
         hide_index=True,
@@ -245,7 +275,13 @@ def selected_row(key: str) -> int | None:
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
-    return _build(*_args, **_kwargs)
+    fig = _build(*_args, **_kwargs)
+    # st.plotly_chart starts with fig.to_dict(), a deep copy of the whole figure (2–5 ms per
+    # chart and rerun). A cached figure is shared and never changed, so its dict is made once;
+    # plotly lets an instance attribute shadow the method.
+    spec = fig.to_dict()
+    fig.to_dict = lambda: spec
+    return fig
 
 
 def figure(key: tuple, build, *args, **kwargs):
