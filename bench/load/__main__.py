@@ -21,6 +21,8 @@ from pathlib import Path
 
 from . import report
 from .scenarios import Result, crowd, memory_growth, run_scenario, single_viewer, soak, warm_up
+from dashboard.serve import WARM_DONE
+
 from .server import REPO, AppServer, default_flags, variant_flags, variant_launcher
 
 OUT = REPO / "bench" / "out"
@@ -138,7 +140,11 @@ def main(argv=None) -> int:
             flags = variant_flags(variant, extra)
             launcher = "run" if variant in extra else variant_launcher(variant)
             print(f"[{sc}] {variant}: starting server ({launcher}) {' '.join(flags) or '(repo config)'}", flush=True)
-            with AppServer(flags=flags, launcher=launcher, log_path=OUT / f"server_{sc}_{variant}.log") as srv:
+            # The production launcher warms the seat margins in the background; a meeting opens
+            # the link on a server that has been running, so wait until that is done.
+            wait = WARM_DONE if launcher == "serve" else None
+            with AppServer(flags=flags, launcher=launcher, log_path=OUT / f"server_{sc}_{variant}.log",
+                           wait_for_log=wait) as srv:
                 spy = _start_spy(srv.pid, sc) if args.profile == sc and variant == variants[0] else None
                 try:
                     res = run_scenario(sc, variant, srv.ws_url, [srv.pid], bodies[sc], timeout=t)
@@ -171,7 +177,7 @@ def main(argv=None) -> int:
 
             print("[d] tuned: starting two app processes behind nginx (deploy/)", flush=True)
             try:
-                with ProxyStack() as stack:
+                with ProxyStack(wait_for_warm=True) as stack:
                     spy = _start_spy(stack.app_pids()[0], "d") if args.profile == "d" else None
                     try:
                         res = run_scenario("d", "tuned", stack.ws_url, stack.app_pids(), crowd_d, timeout=t)

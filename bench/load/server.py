@@ -81,6 +81,20 @@ def variant_launcher(name: str) -> str:
     return "serve" if name == "tuned" else "run"
 
 
+def wait_for_log_line(log: Path | None, text: str | None, proc: subprocess.Popen, deadline: float,
+                      count: int = 1) -> None:
+    """Wait until `text` appears `count` times in `log` (e.g. the launcher's warm-up is done)."""
+    if not text or log is None:
+        return
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text(encoding="utf-8", errors="replace").count(text) >= count:
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode} (log: {log})")
+        time.sleep(0.5)
+    raise RuntimeError(f"'{text}' did not appear in {log} in time")
+
+
 @dataclass
 class AppServer:
     """The app on a free 127.0.0.1 port, always stopped by stop()/context exit.
@@ -94,9 +108,10 @@ class AppServer:
     repo: Path = REPO
     script: str = "app.py"
     port: int = 0
-    start_timeout: float = 90.0
+    start_timeout: float = 300.0  # includes the launcher's warm-up
     log_path: Path | None = None
     env: dict[str, str] | None = None  # extra environment variables
+    wait_for_log: str | None = None  # after /health, wait until the log shows this line (needs log_path)
     proc: subprocess.Popen | None = None
 
     @property
@@ -140,6 +155,7 @@ class AppServer:
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
+                        wait_for_log_line(self.log_path, self.wait_for_log, self.proc, deadline)
                         return self
             except OSError:
                 time.sleep(0.2)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from .server import REPO, free_port
+from .server import REPO, free_port, wait_for_log_line
 
 SITE = REPO / "deploy" / "nginx" / "valrummet.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -95,6 +95,7 @@ class ProxyStack:
     them, waits until each answers, and always stops them."""
 
     workdir: Path | None = None
+    wait_for_warm: bool = False  # also wait until both processes have warmed their caches
     backends: subprocess.Popen | None = None
     proxy: subprocess.Popen | None = None
     ports: tuple[int, int] = (0, 0)
@@ -138,6 +139,10 @@ class ProxyStack:
         try:
             for p in self.ports:
                 wait_healthy(f"http://127.0.0.1:{p}", self.backends, log)
+            if self.wait_for_warm:
+                from dashboard.serve import WARM_DONE
+
+                wait_for_log_line(log, WARM_DONE, self.backends, time.monotonic() + 300, count=2)
             (tmp / "valrummet.conf").write_text(site_for_loopback(SITE.read_text(), self.listen, self.ports,
                                                                   self.access_log))
             # As root nginx would hand its workers to "nobody"; keep them as this user.

@@ -215,6 +215,7 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple, object] = {}
+_MAX_ENTRIES = 1024
 
 
 def _stamp(directory: Path | None) -> tuple:
@@ -239,9 +240,12 @@ def _cached(key: tuple, make):
                 return _cache[key]
         value = make()
         with _cache_lock:
-            if len(_cache) > 64:
-                _cache.clear()
-                _key_locks.clear()
+            # Oldest first out. Room for every party's margins in each election and year
+            # (serve warms them all: ~160 small frames) plus the loaded councils.
+            while len(_cache) >= _MAX_ENTRIES:
+                old = next(iter(_cache))
+                del _cache[old]
+                _key_locks.pop(old, None)
             _cache[key] = value
     return value
 
