@@ -86,3 +86,20 @@ def test_cached_figure_sends_the_same_spec_as_a_fresh_one():
     assert pio.to_json(cached.to_dict(), validate=False) == pio.to_json(fresh.to_dict(), validate=False)
     # 26 municipalities per election, split into up / down / unchanged / missing.
     assert [int(n) for n in counts[["upp", "ned", "oförändrad", "saknas"]].sum(axis=1)] == [26, 26, 26]
+
+
+def test_cached_figure_json_is_made_once_and_forgotten_with_the_figure():
+    import plotly.io
+
+    counts = q.overview_view(2018, 2022, "V")["counts"]
+    fig = ui.figure(("test_render_memo_json", 2018, 2022, "V"), charts.direction_bars, counts)
+    spec = fig.to_dict()
+    first = plotly.io.to_json(spec, validate=False)
+    assert plotly.io.to_json(spec, validate=False) is first  # from the memo
+    assert first == plotly.io.to_json.__wrapped__(charts.direction_bars(counts).to_dict(), validate=False)
+    # Other arguments, or a dict that was never frozen, are serialised as before.
+    assert plotly.io.to_json(spec, validate=False, pretty=True) != first
+    assert plotly.io.to_json(dict(spec), validate=False) == first
+    assert id(spec) in render_memo._SPECS
+    render_memo.forget_spec(spec)
+    assert id(spec) not in render_memo._SPECS

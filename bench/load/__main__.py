@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import report
 from .scenarios import Result, crowd, memory_growth, run_scenario, single_viewer, soak, warm_up
-from dashboard.serve import WARM_DONE
+from dashboard.warm import DONE as WARM_DONE
 
 from .server import REPO, AppServer, default_flags, variant_flags, variant_launcher
 

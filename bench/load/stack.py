@@ -140,7 +140,7 @@ class ProxyStack:
             for p in self.ports:
                 wait_healthy(f"http://127.0.0.1:{p}", self.backends, log)
             if self.wait_for_warm:
-                from dashboard.serve import WARM_DONE
+                from dashboard.warm import DONE as WARM_DONE
 
                 wait_for_log_line(log, WARM_DONE, self.backends, time.monotonic() + 300, count=2)
             (tmp / "valrummet.conf").write_text(site_for_loopback(SITE.read_text(), self.listen, self.ports,

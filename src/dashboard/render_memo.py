@@ -8,9 +8,10 @@ depends only on the Styler, which `ui.table` already keeps for as long as its da
 `install()` wraps two Streamlit functions so that a Styler marked with `freeze(styler)` is
 turned into protobuf once: `marshall_styler` keeps the styler part of the message it produced
 the first time and copies it into later messages, and the Arrow serialisation of the Styler's
-data (~3 ms per table) is kept as bytes for as long as that frame lives. Column config and
-selection state are still built on each run by Streamlit, and anything not frozen is rendered
-as before. tests/test_render_memo.py checks that the memoised message is identical to
+data (~3 ms per table) is kept as bytes for as long as that frame lives. Likewise a cached
+figure's spec dict registered with `freeze_spec` is serialised to JSON once
+(`st.plotly_chart` calls `plotly.io.to_json` on it every run). Column config and selection state
+are still built on each run by Streamlit, and anything not frozen is rendered as before. tests/test_render_memo.py checks that the memoised message is identical to
 Streamlit's own.
 """
 from __future__ import annotations
@@ -43,6 +44,23 @@ def freeze(styler) -> None:
 
     with _lock:
         _FRAMES[key] = (weakref.ref(data, forget), None)
+
+
+# id(spec dict) -> (the dict, its JSON once made); specs live as long as their cached figure
+_SPECS: dict[int, tuple[dict, str | None]] = {}
+
+
+def freeze_spec(spec: dict) -> None:
+    """Promise that the figure spec `spec` will not change: its JSON may be reused. The entry
+    holds the dict, so the registry is bounded by the figure cache's size (ui.figure) – call
+    `forget_spec` when the figure leaves it."""
+    with _lock:
+        _SPECS[id(spec)] = (spec, None)
+
+
+def forget_spec(spec: dict) -> None:
+    with _lock:
+        _SPECS.pop(id(spec), None)
 
 
 def _frozen_bytes(df) -> tuple[weakref.ref, bytes | None] | None:
@@ -82,7 +100,34 @@ def install() -> bool:
         marshall_styler.__wrapped__ = original
         st_arrow.marshall_styler = marshall_styler
         _install_arrow_bytes()
+        _install_plotly_json()
     return True
+
+
+def _install_plotly_json() -> None:
+    import plotly.io
+
+    original = getattr(plotly.io, "to_json", None)
+    if original is None or getattr(original, "_valrummet_memo", False):
+        return
+
+    def to_json(fig, *args, **kwargs):
+        entry = _SPECS.get(id(fig))
+        if entry is None or entry[0] is not fig:
+            return original(fig, *args, **kwargs)
+        key = (args, tuple(sorted(kwargs.items())))
+        spec, cached = entry
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        text = original(fig, *args, **kwargs)
+        with _lock:
+            if _SPECS.get(id(fig)) is entry:
+                _SPECS[id(fig)] = (spec, (key, text))
+        return text
+
+    to_json._valrummet_memo = True
+    to_json.__wrapped__ = original
+    plotly.io.to_json = to_json
 
 
 def _install_arrow_bytes() -> None:

@@ -164,50 +164,11 @@ def enable_tcp_nodelay() -> bool:
     return True
 
 
-WARM_DONE = "valrummet: förvärmning klar"  # logged when the warm-up ends (bench/load waits for it)
-
-
 def _warm() -> None:
-    """Load the warehouse and the seat margins of every party before the viewers arrive.
+    """Seat margins and the pages' frames before the first viewers (dashboard.warm)."""
+    from . import warm
 
-    Seat margins are the one expensive thing a page asks for (~2 s per party and election for
-    the 26 councils: dozens of seat allocations each). When a meeting opens the link, viewers
-    pick parties all over the list; each cold party would block everyone asking for it. So the
-    launcher computes them in the background: the district's own party first, then by how many
-    councils a party stands in. They are cached per process (dashboard.seat_queries).
-    """
-    import time
-
-    t0 = time.monotonic()
-    done = 0
-    try:
-        from . import db
-        from .errors import QueryError
-        from .seat_queries import councils_for
-        from .state import COUNTY, DEFAULT_PARTY
-
-        db.connect()
-        years = db.sql("SELECT election, max(year) AS year FROM seats_official GROUP BY election")
-        jobs = []
-        for election, year in years.itertuples(index=False):
-            councils = [c for a, c in councils_for(election, int(year)).items()
-                        if (a == COUNTY if election == "region" else c.county_code == COUNTY)]
-            stands = {}
-            for c in councils:
-                for party in c.votes:
-                    stands[party] = stands.get(party, 0) + 1
-            order = sorted(stands, key=lambda p: (p != DEFAULT_PARTY, -stands[p], p))
-            jobs += [(election, int(year), party) for party in order]
-        for election, year, party in jobs:
-            try:
-                db.execute("seat_margins", {"election": election, "year": year, "party": party})
-                done += 1
-            except QueryError:
-                pass  # e.g. a party without seats data; the page says so when asked
-    except Exception as exc:  # a warm-up must never stop the server; the pages report problems
-        print(f"valrummet: förvärmning misslyckades: {exc}", file=sys.stderr, flush=True)
-    print(f"{WARM_DONE}: mandatmarginaler för {done} parti och val på {time.monotonic() - t0:.0f} s",
-          file=sys.stderr, flush=True)
+    warm.run()
 
 
 def _read_password() -> str:

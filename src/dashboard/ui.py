@@ -281,6 +281,9 @@ def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
     # plotly lets an instance attribute shadow the method.
     spec = fig.to_dict()
     fig.to_dict = lambda: spec
+    # ...and serialised to JSON once; the memo entry goes when the cache lets the figure go.
+    render_memo.freeze_spec(spec)
+    weakref.finalize(fig, render_memo.forget_spec, spec)
     return fig
 
 

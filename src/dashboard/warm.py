@@ -1,0 +1,102 @@
+"""Fill the per-process caches before viewers arrive (run by `python -m dashboard serve`).
+
+When a link is shared at a meeting, hundreds of viewers open it within half a minute and
+pick parties, elections and municipalities all over the lists. Every choice nobody has made
+before costs its viewer – and, since one process runs one script at a time under the GIL,
+everyone waiting behind it – the work of computing it: seat margins take ~2 s per party and
+election (dozens of seat allocations per council), a page's frames 50–120 ms. That work depends
+only on the data, so the launcher does it once at start, in the background, in the order a
+meeting is likely to need it: the district's own party first, then parties by how many councils
+they stand in. The same cached functions the pages call are used, so a warm entry is exactly
+what a page would have computed. Figures and tables are still made on first view (~50 ms).
+"""
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from collections.abc import Callable
+
+DONE = "valrummet: förvärmning klar"  # logged when the warm-up ends (bench/load waits for it)
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _seat_jobs() -> list[tuple[str, int, str]]:
+    """(election, year, party) for every party standing in the county's councils in the latest
+    year with seats, own party first, then by the number of councils it stands in."""
+    from . import db
+    from .seat_queries import councils_for
+    from .state import COUNTY, DEFAULT_PARTY
+
+    jobs = []
+    years = db.sql("SELECT election, max(year) AS year FROM seats_official GROUP BY election")
+    for election, year in years.itertuples(index=False):
+        councils = [c for a, c in councils_for(election, int(year)).items()
+                    if (a == COUNTY if election == "region" else c.county_code == COUNTY)]
+        stands: dict[str, int] = {}
+        for c in councils:
+            for party in c.votes:
+                stands[party] = stands.get(party, 0) + 1
+        order = sorted(stands, key=lambda p: (p != DEFAULT_PARTY, -stands[p], p))
+        jobs += [(election, int(year), party) for party in order]
+    return jobs
+
+
+def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
+    """The pages' cached frames for the default period: per party the overview, the comparison
+    of the default municipalities and the hand-out; per election the municipality table; per
+    municipality the voting districts (own party)."""
+    from . import handout
+    from . import queries as q
+    from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
+
+    pairs = q.year_pairs()
+    a, b = DEFAULT_PERIOD if DEFAULT_PERIOD in pairs else pairs[-1]
+    parties = list(q.parties("alla", a, b)["party"])
+    parties.sort(key=lambda p: p != DEFAULT_PARTY)  # stable: otherwise the data's order (big first)
+    chosen = tuple(q.default_comparison())
+    jobs: list[tuple[str, Callable[[], object]]] = []
+    for election in ELECTIONS:
+        jobs.append(("kommuner", lambda e=election: q.kommuner_extras(e, a, b, DEFAULT_PARTY)))
+        jobs.append(("noter", lambda e=election: q.notes_for(e, a, b)))
+    for party in parties:
+        jobs.append(("översikt", lambda p=party: q.overview_view(a, b, p)))
+        jobs.append(("jämför", lambda p=party: q.compare_view(chosen, a, b, p, True)))
+        jobs.append(("utskrift", lambda p=party: handout.sheet(DEFAULT_KOMMUN, a, b, p)))
+    for kommunkod in q.municipalities()["kommunkod"]:
+        jobs.append(("valdistrikt", lambda k=kommunkod: q.district_facts("kommun", a, b, k, DEFAULT_PARTY)))
+    return jobs
+
+
+def run() -> None:
+    """Warm seat margins, then the pages' frames; never raises (the pages report problems)."""
+    t0 = time.monotonic()
+    margins = views = 0
+    try:
+        from . import db
+        from .errors import ValrummetError
+
+        db.connect()
+        for election, year, party in _seat_jobs():
+            try:
+                db.execute("seat_margins", {"election": election, "year": year, "party": party})
+                margins += 1
+            except ValrummetError:
+                pass  # e.g. a party without seat data; the page says so when asked
+        for _name, job in _view_jobs():
+            try:
+                job()
+                views += 1
+            except ValrummetError:
+                pass
+    except Exception as exc:  # a warm-up must never stop the server
+        _log(f"valrummet: förvärmning misslyckades: {exc}")
+    # What is loaded now (modules, the warehouse, the warm caches) stays for the process's life:
+    # move it out of the garbage collector's generations, so the full collections that page
+    # runs trigger no longer walk it every time.
+    gc.collect()
+    gc.freeze()
+    _log(f"{DONE}: mandatmarginaler för {margins} parti och val, {views} vyer på {time.monotonic() - t0:.0f} s")
