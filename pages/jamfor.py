@@ -1,10 +1,10 @@
 """Jämför: 2–8 municipalities side by side across all three elections, the county as reference."""
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import figures, ui
 from dashboard import queries as q
 from dashboard import state
-from dashboard.state import ELECTION_LABEL, ELECTIONS, Key
+from dashboard.state import ELECTIONS, Key
 
 ui.ensure_entrypoint()
 
@@ -34,7 +34,7 @@ if len(chosen) < 2:
 if not chosen:
     st.stop()
 
-names = dict(zip(kommuner_df["kommunkod"], kommuner_df["kommun"]))
+_, names = state.options(kommuner_df, "kommunkod", "kommun")
 st.caption(
     f"{party_name} i {', '.join(names[c] for c in chosen)}"
     + (" och hela länet" if with_county else "")
@@ -44,27 +44,8 @@ ui.notes([n for e in ELECTIONS for n in q.notes_for(e, a, b)])
 
 df = q.compare_view(tuple(chosen), a, b, party, with_county)
 
-METRICS = {
-    "andel": ("share_to", "share_to_txt", f"Andel {b} (%)", False),
-    "forandring": ("change_pp", "change_pp_txt", f"Förändring {period} (p.e.)", True),
-    "valdeltagande": ("turnout_to", "turnout_to_txt", f"Valdeltagande {b} (%)", False),
-    "roster": ("votes_to", "votes_to_txt", f"Röster {b} (antal)", False),
-}
-value_col, text_col, x_title, signed = METRICS[metric]
-chart_df = df[~df["is_reference"]] if metric == "roster" else df
-fig = ui.figure(
-    ("jamfor", tuple(chosen), a, b, party, with_county, metric),
-    charts.small_multiples,
-    chart_df,
-    facet_col="election",
-    facets=[(e, ELECTION_LABEL[e]) for e in ELECTIONS],
-    name_col="kommun",
-    value_col=value_col,
-    text_col=text_col,
-    x_title=x_title,
-    reference_name=f"{state.COUNTY_NAME} (referens)" if with_county else None,
-    signed=signed,
-)
+x_title = figures.compare_axis_title(metric, a, b)
+fig = figures.compare_chart(chosen, a, b, party, with_county, metric)
 ui.plotly(
     fig,
     alt=f"Stapeldiagram i tre delar, ett per val: {x_title.lower()} för {party_name} i de valda kommunerna.",

@@ -1,7 +1,7 @@
 """Kommuner: per-municipality change for one election and year pair – map, ranking, lists."""
 import streamlit as st
 
-from dashboard import charts, maps, ui
+from dashboard import figures, ui
 from dashboard import queries as q
 from dashboard import state
 from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, Key
@@ -34,7 +34,7 @@ ui.notes(q.notes_for(election, a, b))
 
 df = q.kommuner_view(election, a, b, party)
 county = q.area_change(election, a, b, party, f"county:{state.COUNTY}")
-names = dict(zip(df["kommunkod"], df["kommun"]))
+_, names = state.options(q.municipalities(), "kommunkod", "kommun")
 
 extras = q.kommuner_extras(election, a, b, party)
 row = extras["counts"]
@@ -76,31 +76,8 @@ def _pick_in_table() -> None:
     if i is not None:
         _mark(df.iloc[i]["kommunkod"])
 
-hover = [
-    (f"Andel {a}", "share_from_txt"),
-    (f"Andel {b}", "share_to_txt"),
-    ("Förändring", "change_pp_txt"),
-    (f"Röster {b}", "votes_to_txt"),
-    (f"Valdeltagande {b}", "turnout_to_txt"),
-]
 if view_mode == "karta":
-    geo = q.kommun_geo()
-    fig = ui.figure(
-        ("kommuner_karta", election, a, b, party, selected),
-        maps.choropleth,
-        q.static_geo_url("kommuner.geojson") or geo,
-        df,
-        id_col="kommunkod",
-        featureidkey="properties.kommunkod",
-        value_col="change_pp",
-        name_col="kommun",
-        hover=hover,
-        bbox=geo["bbox"],
-        colorbar_title="Förändring (p.e.)",
-        diverging=True,
-        tick_suffix=" p.e.",
-        selected=selected,
-    )
+    fig = figures.kommuner_map(election, a, b, party, selected)
     ui.plotly(
         fig,
         alt=f"Karta: förändring för {party_name} i {ELECTION_DEFINITE[election]} per kommun, {period}.",
@@ -113,16 +90,7 @@ if view_mode == "karta":
         on_select=lambda: _pick_on_chart("kommuner_karta"),
     )
 else:
-    fig = ui.figure(
-        ("kommuner_staplar", election, a, b, party, selected),
-        charts.ranked_bars,
-        df,
-        value_col="change_pp",
-        text_col="change_pp_txt",
-        name_col="kommun",
-        x_title=f"Förändring {period} (p.e.)",
-        highlight=names.get(selected),
-    )
+    fig = figures.kommuner_bars(election, a, b, party, selected)
     ui.plotly(
         fig,
         alt=f"Stapeldiagram: förändring för {party_name} i {ELECTION_DEFINITE[election]} per kommun, {period}, störst ökning överst.",

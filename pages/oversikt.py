@@ -1,7 +1,7 @@
 """Översikt: the district at a glance for the chosen year pair and party."""
 import streamlit as st
 
-from dashboard import charts, maps, ui
+from dashboard import figures, ui
 from dashboard import queries as q
 from dashboard import state
 
@@ -35,7 +35,7 @@ st.caption(
 st.subheader("Hur många av de 26 kommunerna gick upp eller ned?")
 counts = view["counts"]
 ui.plotly(
-    ui.figure(("oversikt_riktning", a, b, party), charts.direction_bars, counts),
+    figures.overview_direction(a, b, party),
     alt=f"Antal kommuner där {party_name} ökade respektive minskade i varje val, {period}.",
     caption=(
         f"Antal kommuner där andelen ökade (upp) eller minskade (ned) {period}. "
@@ -70,30 +70,7 @@ for col, pattern, title in (
         lines = view["mover_lines"][pattern]
         st.markdown("\n".join(f"- {line}" for line in lines) or "Inga kommuner.")
 
-geo = q.kommun_geo()
-fig = ui.figure(
-    ("oversikt_karta", a, b, party),
-    maps.category_map,
-    q.static_geo_url("kommuner.geojson") or geo,
-    movers,
-    id_col="kommunkod",
-    featureidkey="properties.kommunkod",
-    category_col="pattern",
-    categories={
-        "upp i alla tre": charts.GAIN,
-        "ned i alla tre": charts.LOSS,
-        "blandat": "#f2f2f2",
-        "uppgift saknas": maps.MISSING_FILL,
-    },
-    name_col="kommun",
-    hover=[
-        ("Riksdagsval", "change_riksdag_txt"),
-        ("Regionval", "change_region_txt"),
-        ("Kommunval", "change_kommun_txt"),
-        ("Mönster", "pattern"),
-    ],
-    bbox=geo["bbox"],
-)
+fig = figures.overview_map(a, b, party)
 ui.plotly(
     fig,
     alt=f"Karta: kommuner där {party_name} ökade i alla tre valen, minskade i alla tre, eller blandat, {period}.",

@@ -18,7 +18,7 @@ with st.container(horizontal=True, vertical_alignment="center", key="utskrift_kn
     handout.print_button()
     st.caption("Skriver ut på en A4-sida (stående). Valen ovan och menyn kommer inte med på papperet.")
 
-names = dict(zip(kommuner["kommunkod"], kommuner["kommun"]))
+_, names = state.options(kommuner, "kommunkod", "kommun")
 kommun = names.get(kommunkod, kommunkod)
 party_name = q.party_name(party)
 logged_in = auth.is_logged_in()

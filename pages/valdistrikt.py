@@ -1,7 +1,7 @@
 """Valdistrikt: one municipality's voting districts – map, comparison where possible, table."""
 import streamlit as st
 
-from dashboard import maps, ui
+from dashboard import figures, ui
 from dashboard import queries as q
 from dashboard import state
 from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, Key
@@ -22,7 +22,7 @@ with st.container(horizontal=True, vertical_alignment="bottom", key="valdistrikt
         "andel",
         key=Key.DISTRICT_METRIC,
     )
-names = dict(zip(kommuner_df["kommunkod"], kommuner_df["kommun"]))
+_, names = state.options(kommuner_df, "kommunkod", "kommun")
 kommun = names.get(kommunkod, kommunkod)
 party_name = q.party_name(party)
 label = ELECTION_LABEL[election]
@@ -54,46 +54,13 @@ if facts["not_itemised"]:
         icon=":material/info:",
     )
 
-METRICS = {
-    "andel": (f"share_{side}", f"Andel {year} (%)", False, maps.SEQUENTIAL, " %"),
-    "forandring": ("change_pp", f"Förändring {a}–{b} (p.e.)", True, maps.DIVERGING, " p.e."),
-    "valdeltagande": (f"turnout_{side}", f"Valdeltagande {year} (%)", False, maps.TURNOUT, " %"),
-}
 if metric == "forandring" and not compare:
     st.info("Förändring kan inte visas för de här åren; kartan visar andelen.", icon=":material/info:")
-    metric = "andel"
-value_col, title, diverging, scale, suffix = METRICS[metric]
+metric = figures.district_metric(metric, compare)
+title = figures.district_map_title(metric, a, b, year, side)
 
-geo_years = q.district_geo_years()
-if year in geo_years:
-    geo = q.district_geo(kommunkod, year)
-    url = q.static_geo_url(f"valdistrikt_{state.COUNTY}_{year}.geojson")
-    fig = ui.figure(
-        ("valdistrikt_karta", election, a, b, kommunkod, party, metric, year),
-        maps.choropleth,
-        url or geo,
-        facts["mappable"],
-        id_col="district_code",
-        featureidkey="properties.district_code",
-        value_col=value_col,
-        name_col="district_name",
-        hover=[
-            (f"Andel {a}", "share_from_txt"),
-            (f"Andel {b}", "share_to_txt"),
-            ("Förändring", "change_pp_txt"),
-            (f"Valdeltagande {year}", f"turnout_{side}_txt"),
-            ("Jämförelse", "comparison_txt"),
-        ]
-        if compare
-        else [(f"Andel {year}", f"share_{side}_txt"), (f"Valdeltagande {year}", f"turnout_{side}_txt")],
-        bbox=geo["bbox"],
-        colorbar_title=title,
-        diverging=diverging,
-        colorscale=scale,
-        tick_suffix=suffix,
-        missing_reason_col="missing_reason" if metric == "forandring" else None,
-        height=520,
-    )
+fig = figures.district_map(election, a, b, kommunkod, party, metric)
+if fig is not None:
     ui.plotly(
         fig,
         alt=f"Karta över valdistrikten i {kommun}: {title.lower()} för {party_name} i {ELECTION_DEFINITE[election]}.",

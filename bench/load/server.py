@@ -186,8 +186,9 @@ class AppServer:
 class Sample:
     t: float  # seconds since the sampler started
     cpu_pct: float  # of one core, summed over the processes
-    rss_mb: float
+    rss_mb: float  # summed over the processes
     threads: int
+    rss_max_mb: float = 0.0  # of the largest process (the per-process memory target)
 
 
 class Sampler:
@@ -213,17 +214,19 @@ class Sampler:
         return total
 
     def _snapshot(self) -> Sample:
-        cpu = rss = 0.0
+        cpu = rss = top = 0.0
         threads = 0
         for p in self.procs:
             try:
                 with p.oneshot():
                     cpu += p.cpu_percent(None)
-                    rss += p.memory_info().rss / 2**20
+                    one = p.memory_info().rss / 2**20
+                    rss += one
+                    top = max(top, one)
                     threads += p.num_threads()
             except psutil.Error:
                 pass
-        return Sample(time.monotonic() - self.t0, cpu, rss, threads)
+        return Sample(time.monotonic() - self.t0, cpu, rss, threads, top)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

@@ -101,7 +101,8 @@ def period_selector(pairs: Sequence[tuple[int, int]], key: str = Key.PERIOD) -> 
 _OPTIONS: dict[tuple[int, str, str], tuple[weakref.ref, tuple[str, ...], dict[str, str]]] = {}
 
 
-def _options(df: pd.DataFrame, code_col: str, label_col: str) -> tuple[list[str], dict[str, str]]:
+def options(df: pd.DataFrame, code_col: str, label_col: str) -> tuple[list[str], dict[str, str]]:
+    """(codes, code -> label) of a cached frame, read once per frame (copies: safe to change)."""
     key = (id(df), code_col, label_col)
     hit = _OPTIONS.get(key)
     if hit is None or hit[0]() is not df:
@@ -113,7 +114,7 @@ def _options(df: pd.DataFrame, code_col: str, label_col: str) -> tuple[list[str]
 
 def party_selector(parties: pd.DataFrame, key: str = Key.PARTY) -> str:
     """A party among those in the data (columns party, label), bound to `?parti=`."""
-    codes, labels = _options(parties, "party", "label")
+    codes, labels = options(parties, "party", "label")
     if not codes:
         codes, labels = [DEFAULT_PARTY], {DEFAULT_PARTY: DEFAULT_PARTY}
     index = codes.index(DEFAULT_PARTY) if DEFAULT_PARTY in codes else 0
@@ -142,7 +143,7 @@ def kommun_selector(
     than an empty box: Streamlit writes a value set from a click (via session state) to the URL
     at once only when the widget's default is an option.
     """
-    codes, names = _options(kommuner, "kommunkod", "kommun")
+    codes, names = options(kommuner, "kommunkod", "kommun")
     if default is None:
         codes = [NO_KOMMUN] + codes
         names[NO_KOMMUN] = "Ingen"
@@ -163,7 +164,7 @@ def kommuner_selector(
     kommuner: pd.DataFrame, default: Sequence[str], key: str = Key.KOMMUNER, max_selections: int = 8
 ) -> list[str]:
     """2–8 municipalities, bound to `?kommuner=A&kommuner=B`."""
-    codes, names = _options(kommuner, "kommunkod", "kommun")
+    codes, names = options(kommuner, "kommunkod", "kommun")
     chosen = st.multiselect(
         "Kommuner (2–8)",
         codes,

@@ -273,7 +273,9 @@ def selected_row(key: str) -> int | None:
 # --- metrics, notes, charts ---------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
+# Room for the charts dashboard.warm builds (~330: three per party, a map per municipality)
+# and what viewers ask for beyond them; a cached chart is ~50–100 KB.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
     fig = _build(*_args, **_kwargs)
     # st.plotly_chart starts with fig.to_dict(), a deep copy of the whole figure (2–5 ms per

@@ -7,8 +7,9 @@ everyone waiting behind it – the work of computing it: seat margins take ~2 s 
 election (dozens of seat allocations per council), a page's frames 50–120 ms. That work depends
 only on the data, so the launcher does it once at start, in the background, in the order a
 meeting is likely to need it: the district's own party first, then parties by how many councils
-they stand in. The same cached functions the pages call are used, so a warm entry is exactly
-what a page would have computed. Figures and tables are still made on first view (~50 ms).
+they stand in and their votes. The same cached functions the pages call are used, so a warm entry is exactly
+what a page would have computed (charts through `dashboard.figures`, as the pages get them).
+Tables are still rendered on first view (~10 ms).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _log(text: str) -> None:
 
 def _seat_jobs() -> list[tuple[str, int, str]]:
     """(election, year, party) for every party standing in the county's councils in the latest
-    year with seats, own party first, then by the number of councils it stands in."""
+    year with seats: own party first, then by the number of councils it stands in and votes."""
     from . import db
     from .seat_queries import councils_for
     from .state import COUNTY, DEFAULT_PARTY
@@ -37,19 +38,21 @@ def _seat_jobs() -> list[tuple[str, int, str]]:
         councils = [c for a, c in councils_for(election, int(year)).items()
                     if (a == COUNTY if election == "region" else c.county_code == COUNTY)]
         stands: dict[str, int] = {}
+        votes: dict[str, int] = {}
         for c in councils:
-            for party in c.votes:
+            for party, n in c.votes.items():
                 stands[party] = stands.get(party, 0) + 1
-        order = sorted(stands, key=lambda p: (p != DEFAULT_PARTY, -stands[p], p))
+                votes[party] = votes.get(party, 0) + n
+        order = sorted(stands, key=lambda p: (p != DEFAULT_PARTY, -stands[p], -votes[p], p))
         jobs += [(election, int(year), party) for party in order]
     return jobs
 
 
 def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
-    """The pages' cached frames for the default period: per party the overview, the comparison
-    of the default municipalities and the hand-out; per election the municipality table; per
-    municipality the voting districts (own party)."""
-    from . import handout
+    """The pages' cached frames and charts for the default period: per party the overview, the
+    comparison of the default municipalities (change) and the hand-out; per election the
+    municipality map; per municipality the voting-district map (own party, kommunval)."""
+    from . import figures, handout
     from . import queries as q
     from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
 
@@ -62,12 +65,16 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
     for election in ELECTIONS:
         jobs.append(("kommuner", lambda e=election: q.kommuner_extras(e, a, b, DEFAULT_PARTY)))
         jobs.append(("noter", lambda e=election: q.notes_for(e, a, b)))
+    for election in ELECTIONS:
+        jobs.append(("kommuner", lambda e=election: figures.kommuner_map(e, a, b, DEFAULT_PARTY, None)))
     for party in parties:
-        jobs.append(("översikt", lambda p=party: q.overview_view(a, b, p)))
-        jobs.append(("jämför", lambda p=party: q.compare_view(chosen, a, b, p, True)))
+        jobs.append(("översikt", lambda p=party: (figures.overview_direction(a, b, p), figures.overview_map(a, b, p))))
+        # The page's default (share) and the change: the two a meeting looks at.
+        for metric in ("andel", "forandring"):
+            jobs.append(("jämför", lambda p=party, m=metric: figures.compare_chart(chosen, a, b, p, True, m)))
         jobs.append(("utskrift", lambda p=party: handout.sheet(DEFAULT_KOMMUN, a, b, p)))
     for kommunkod in q.municipalities()["kommunkod"]:
-        jobs.append(("valdistrikt", lambda k=kommunkod: q.district_facts("kommun", a, b, k, DEFAULT_PARTY)))
+        jobs.append(("valdistrikt", lambda k=kommunkod: figures.district_map("kommun", a, b, k, DEFAULT_PARTY, "andel")))
     return jobs
 
 

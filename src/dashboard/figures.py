@@ -1,0 +1,185 @@
+"""The pages' charts for a choice of selections: which frame, which builder, which settings.
+
+Each function returns the cached figure (`ui.figure`, keyed by every selection that shapes it),
+so a page lays it out and `dashboard.warm` can build the ones a meeting is likely to ask for
+before it does, with exactly the same inputs. The builders themselves are pure
+(`dashboard.charts`, `dashboard.maps`); the data comes from `dashboard.queries`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import charts, maps, ui
+from . import queries as q
+from .state import COUNTY, COUNTY_NAME, ELECTION_LABEL, ELECTIONS
+
+# Jämför: metric -> (value column, text column, axis title, signed colours)
+COMPARE_METRICS = {
+    "andel": ("share_to", "share_to_txt", "Andel {b} (%)", False),
+    "forandring": ("change_pp", "change_pp_txt", "Förändring {a} → {b} (p.e.)", True),
+    "valdeltagande": ("turnout_to", "turnout_to_txt", "Valdeltagande {b} (%)", False),
+    "roster": ("votes_to", "votes_to_txt", "Röster {b} (antal)", False),
+}
+
+PATTERN_COLOURS = {
+    "upp i alla tre": charts.GAIN,
+    "ned i alla tre": charts.LOSS,
+    "blandat": "#f2f2f2",
+    "uppgift saknas": maps.MISSING_FILL,
+}
+
+
+def overview_direction(a: int, b: int, party: str):
+    """Översikt: per election, how many municipalities went up or down."""
+    return ui.figure(("oversikt_riktning", a, b, party), charts.direction_bars, q.overview_view(a, b, party)["counts"])
+
+
+def overview_map(a: int, b: int, party: str):
+    """Översikt: municipalities that rose in all three elections, fell in all three, or mixed."""
+    geo = q.kommun_geo()
+    return ui.figure(
+        ("oversikt_karta", a, b, party),
+        maps.category_map,
+        q.static_geo_url("kommuner.geojson") or geo,
+        q.overview_view(a, b, party)["movers"],
+        id_col="kommunkod",
+        featureidkey="properties.kommunkod",
+        category_col="pattern",
+        categories=PATTERN_COLOURS,
+        name_col="kommun",
+        hover=[
+            ("Riksdagsval", "change_riksdag_txt"),
+            ("Regionval", "change_region_txt"),
+            ("Kommunval", "change_kommun_txt"),
+            ("Mönster", "pattern"),
+        ],
+        bbox=geo["bbox"],
+    )
+
+
+def compare_axis_title(metric: str, a: int, b: int) -> str:
+    return COMPARE_METRICS[metric][2].format(a=a, b=b)
+
+
+def compare_chart(chosen: Sequence[str], a: int, b: int, party: str, with_county: bool, metric: str):
+    """Jämför: one panel per election, a bar per chosen municipality (+ the county)."""
+    value_col, text_col, _, signed = COMPARE_METRICS[metric]
+    df = q.compare_view(tuple(chosen), a, b, party, with_county)
+    # The county's vote count would dwarf every municipality on the same scale.
+    chart_df = df[~df["is_reference"]] if metric == "roster" else df
+    return ui.figure(
+        ("jamfor", tuple(chosen), a, b, party, with_county, metric),
+        charts.small_multiples,
+        chart_df,
+        facet_col="election",
+        facets=[(e, ELECTION_LABEL[e]) for e in ELECTIONS],
+        name_col="kommun",
+        value_col=value_col,
+        text_col=text_col,
+        x_title=compare_axis_title(metric, a, b),
+        reference_name=f"{COUNTY_NAME} (referens)" if with_county else None,
+        signed=signed,
+    )
+
+
+def kommuner_hover(a: int, b: int) -> list[tuple[str, str]]:
+    return [
+        (f"Andel {a}", "share_from_txt"),
+        (f"Andel {b}", "share_to_txt"),
+        ("Förändring", "change_pp_txt"),
+        (f"Röster {b}", "votes_to_txt"),
+        (f"Valdeltagande {b}", "turnout_to_txt"),
+    ]
+
+
+def kommuner_map(election: str, a: int, b: int, party: str, selected: str | None):
+    """Kommuner: change per municipality on a diverging map, `selected` outlined."""
+    geo = q.kommun_geo()
+    return ui.figure(
+        ("kommuner_karta", election, a, b, party, selected),
+        maps.choropleth,
+        q.static_geo_url("kommuner.geojson") or geo,
+        q.kommuner_view(election, a, b, party),
+        id_col="kommunkod",
+        featureidkey="properties.kommunkod",
+        value_col="change_pp",
+        name_col="kommun",
+        hover=kommuner_hover(a, b),
+        bbox=geo["bbox"],
+        colorbar_title="Förändring (p.e.)",
+        diverging=True,
+        tick_suffix=" p.e.",
+        selected=selected,
+    )
+
+
+def kommuner_bars(election: str, a: int, b: int, party: str, selected: str | None):
+    """Kommuner: the same change as ranked bars, `selected` highlighted."""
+    df = q.kommuner_view(election, a, b, party)
+    names = dict(zip(df["kommunkod"], df["kommun"]))
+    return ui.figure(
+        ("kommuner_staplar", election, a, b, party, selected),
+        charts.ranked_bars,
+        df,
+        value_col="change_pp",
+        text_col="change_pp_txt",
+        name_col="kommun",
+        x_title=f"Förändring {a} → {b} (p.e.)",
+        highlight=names.get(selected),
+    )
+
+
+# Valdistrikt: metric -> (value column or "{side}" template, title template, diverging, scale, suffix)
+DISTRICT_METRICS = {
+    "andel": ("share_{side}", "Andel {year} (%)", False, maps.SEQUENTIAL, " %"),
+    "forandring": ("change_pp", "Förändring {a}–{b} (p.e.)", True, maps.DIVERGING, " p.e."),
+    "valdeltagande": ("turnout_{side}", "Valdeltagande {year} (%)", False, maps.TURNOUT, " %"),
+}
+
+
+def district_metric(metric: str, compare: bool) -> str:
+    """The metric the map can show: a change only where districts can be compared."""
+    return "andel" if metric == "forandring" and not compare else metric
+
+
+def district_map_title(metric: str, a: int, b: int, year: int, side: str) -> str:
+    return DISTRICT_METRICS[metric][1].format(a=a, b=b, year=year, side=side)
+
+
+def district_map(election: str, a: int, b: int, kommunkod: str, party: str, metric: str):
+    """Valdistrikt: the municipality's districts of the year shown, coloured by `metric`;
+    None when that year has no district map."""
+    facts = q.district_facts(election, a, b, kommunkod, party)
+    year, side, compare = facts["year"], facts["side"], facts["compare"]
+    if year is None or year not in q.district_geo_years():
+        return None
+    metric = district_metric(metric, compare)
+    column, _, diverging, scale, suffix = DISTRICT_METRICS[metric]
+    geo = q.district_geo(kommunkod, year)
+    url = q.static_geo_url(f"valdistrikt_{COUNTY}_{year}.geojson")
+    return ui.figure(
+        ("valdistrikt_karta", election, a, b, kommunkod, party, metric, year),
+        maps.choropleth,
+        url or geo,
+        facts["mappable"],
+        id_col="district_code",
+        featureidkey="properties.district_code",
+        value_col=column.format(side=side),
+        name_col="district_name",
+        hover=[
+            (f"Andel {a}", "share_from_txt"),
+            (f"Andel {b}", "share_to_txt"),
+            ("Förändring", "change_pp_txt"),
+            (f"Valdeltagande {year}", f"turnout_{side}_txt"),
+            ("Jämförelse", "comparison_txt"),
+        ]
+        if compare
+        else [(f"Andel {year}", f"share_{side}_txt"), (f"Valdeltagande {year}", f"turnout_{side}_txt")],
+        bbox=geo["bbox"],
+        colorbar_title=district_map_title(metric, a, b, year, side),
+        diverging=diverging,
+        colorscale=scale,
+        tick_suffix=suffix,
+        missing_reason_col="missing_reason" if metric == "forandring" else None,
+        height=520,
+    )

@@ -1,0 +1,60 @@
+"""The production launcher's warm-up (dashboard.warm): what it computes, in which order, and
+that it fills the same caches the pages read."""
+from __future__ import annotations
+
+import gc
+
+from dashboard import figures, warm
+from dashboard import queries as q
+
+BIG = {"V", "S", "M", "SD", "C", "KD", "L", "MP"}
+
+
+def test_seat_margins_are_warmed_own_party_first_then_by_reach():
+    jobs = warm._seat_jobs()
+    by_election: dict[str, list[str]] = {}
+    for election, year, party in jobs:
+        assert year == 2022  # the latest year with official seats
+        by_election.setdefault(election, []).append(party)
+    assert set(by_election) == {"kommun", "region"}
+    for election, parties in by_election.items():
+        assert parties[0] == "V"
+        assert len(parties) == len(set(parties))
+        # The riksdag parties stand in every council: they come before any local party.
+        assert set(parties[:8]) == BIG, (election, parties[:10])
+    # Every party standing in one of the 26 municipal councils, local parties included.
+    assert len(by_election["kommun"]) > 60
+
+
+def test_view_jobs_cover_every_party_and_municipality():
+    jobs = warm._view_jobs()
+    names = [name for name, _ in jobs]
+    n_parties = len(q.parties("alla", 2018, 2022))
+    assert names.count("översikt") == names.count("utskrift") == n_parties
+    assert names.count("jämför") == 2 * n_parties  # share and change
+    assert names.count("valdistrikt") == 26
+    assert names.count("kommuner") == 2 * 3  # a frame and a map per election
+
+
+def test_a_warm_job_fills_the_cache_the_page_reads():
+    jobs = dict((name, job) for name, job in reversed(warm._view_jobs()))  # the first job per name
+    direction, kart = jobs["översikt"]()
+    assert figures.overview_direction(2018, 2022, "V") is direction
+    assert figures.overview_map(2018, 2022, "V") is kart
+    chart = jobs["jämför"]()
+    assert figures.compare_chart(tuple(q.default_comparison()), 2018, 2022, "V", True, "andel") is chart
+
+
+def test_run_logs_when_done_and_freezes_the_heap(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(warm, "_seat_jobs", lambda: [("kommun", 2022, "V"), ("kommun", 2022, "Finns inte")])
+    monkeypatch.setattr(warm, "_view_jobs", lambda: [("x", lambda: calls.append(1))])
+    try:
+        warm.run()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    err = capsys.readouterr().err
+    # The unknown party is skipped (the page would say so), the rest is counted.
+    assert f"{warm.DONE}: mandatmarginaler för 1 parti och val, 1 vyer" in err
+    assert calls == [1]
