@@ -60,13 +60,7 @@ ui.plotly(
 st.subheader("Tabell")
 ui.table(
     df,
-    [
-        ui.Col("kommun", "Kommun"),
-        ui.Col("val", "Val"),
-        *ui.change_cols(a, b),
-        # Seat margins: kommun per municipality, region for the county row.
-        *ui.seat_cols(b),
-    ],
+    ui.compare_cols(a, b),
     key="jamfor_tabell",
     file_stem=f"jamfor_{party}_{a}_{b}",
     alt=f"Tabell: {party_name} i de valda kommunerna, tre val, {period}",

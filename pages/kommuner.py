@@ -100,12 +100,7 @@ else:
     )
 
 st.subheader("Alla kommuner, rangordnade efter förändring")
-cols = [
-    ui.Col("kommun", "Kommun"),
-    *ui.change_cols(a, b),
-    *ui.seat_cols(b),
-    ui.Col("council_size", "Fullmäktige (mandat)", "int"),
-]
+cols = ui.kommuner_cols(a, b)
 ui.table(
     df,
     cols,

@@ -45,13 +45,7 @@ ui.plotly(
 )
 ui.table(
     counts,
-    [
-        ui.Col("val", "Val"),
-        ui.Col("upp", "Upp (antal kommuner)", "int"),
-        ui.Col("ned", "Ned (antal kommuner)", "int"),
-        ui.Col("oförändrad", "Oförändrad (antal kommuner)", "int"),
-        ui.Col("saknas", "Uppgift saknas (antal kommuner)", "int"),
-    ],
+    ui.direction_cols(),
     key="oversikt_antal",
     file_stem=f"kommuner_upp_ned_{party}_{a}_{b}",
     alt="Antal kommuner upp och ned per val",

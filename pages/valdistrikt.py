@@ -80,12 +80,7 @@ else:
     st.info(f"Det finns ingen karta över valdistrikten {year}; tabellen nedan har alla siffror.", icon=":material/map:")
 
 st.subheader(f"Valdistrikten i {kommun}")
-cols = [
-    ui.Col("district_code", "Kod"),
-    ui.Col("district_name", "Valdistrikt"),
-    *ui.change_cols(a, b),
-    ui.Col("comparison_txt", "Jämförelse"),
-]
+cols = ui.district_cols(a, b)
 ui.table(
     df,
     cols,

@@ -31,8 +31,9 @@ SECTION = "Load: Streamlit protocol (bench/load)"
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
-    ap.add_argument("--scenarios", default="a,b,c,d,e",
-                    help="comma-separated subset of a,b,c,d,e,s (default a–e; s = the memory soak, tuned only)")
+    ap.add_argument("--scenarios", default="a,b,c,d,p,e",
+                    help="comma-separated subset of a,b,c,d,p,e,s (default all but s; p = (b) through the proxy "
+                         "with two processes; s = the memory soak, tuned only)")
     ap.add_argument("--variants", default="tuned,default",
                     help="server variants, side by side: tuned (repo config), default (Streamlit defaults), "
                          "or names given with --variant")
@@ -40,7 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="an extra variant: the repo config plus these streamlit flags (to try a proposal)")
     ap.add_argument("--runs", type=int, default=50, help="(a): reruns per page")
     ap.add_argument("--viewers", type=int, default=300, help="(b)–(d): simulated viewers")
-    ap.add_argument("--spread", type=float, default=30.0, help="(b): arrival window in seconds")
+    ap.add_argument("--spread", type=float, default=30.0, help="(b)/(p): arrival window in seconds")
     ap.add_argument("--burst", type=float, default=1.0, help="(c)/(d): arrival window in seconds")
     ap.add_argument("--soak-minutes", type=float, default=10.0, help="(s): soak length in minutes")
     ap.add_argument("--soak-rate", type=float, default=1.0, help="(s): viewers arriving per second during the soak")
@@ -162,33 +163,36 @@ def main(argv=None) -> int:
             notes["soak"] = (f"{args.soak_minutes:g} min at {args.soak_rate:g} viewers/s, {len(r.failures())} failures: "
                              f"RSS {settled:.0f} MB once settled → {end:.0f} MB at the end ({end - settled:+.0f} MB)")
             notes["soak_ok"] = "yes" if end - settled <= 50 and not r.failures() else "no"
-    if "d" in scenarios:
-        crowd_d = partial(_crowd, n=args.viewers, spread=args.burst, timeout=t)
+    # Through the deployed stack: (d) = the same-second crowd of (c); (p) = the spread crowd of (b).
+    for sc, spread in (("p", args.spread), ("d", args.burst)):
+        if sc not in scenarios:
+            continue
+        crowd_s = partial(_crowd, n=args.viewers, spread=spread, timeout=t)
         if args.proxy_url:
             ws = args.proxy_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1).rstrip("/")
-            res = run_scenario("d", "tuned", ws, args.proxy_pid, crowd_d, timeout=t)
+            res = run_scenario(sc, "tuned", ws, args.proxy_pid, crowd_s, timeout=t)
             res.notes.append(f"through {args.proxy_url}")
-            results[("d", "tuned")] = res
+            results[(sc, "tuned")] = res
             print("   ", report.summary_line(res), flush=True)
-        else:
-            # The deployed stack on loopback: deploy/run-backends.sh (two app processes) behind
-            # nginx with deploy/nginx/valrummet.conf (bench/load/stack.py).
-            from .stack import ProxyStack
+            continue
+        # The deployed stack on loopback: deploy/run-backends.sh (two app processes) behind
+        # nginx with deploy/nginx/valrummet.conf (bench/load/stack.py).
+        from .stack import ProxyStack
 
-            print("[d] tuned: starting two app processes behind nginx (deploy/)", flush=True)
-            try:
-                with ProxyStack(wait_for_warm=True) as stack:
-                    spy = _start_spy(stack.app_pids()[0], "d") if args.profile == "d" else None
-                    try:
-                        res = run_scenario("d", "tuned", stack.ws_url, stack.app_pids(), crowd_d, timeout=t)
-                    finally:
-                        _stop_spy(spy, "d")
-                res.notes.append("through nginx (deploy/nginx/valrummet.conf) in front of deploy/run-backends.sh, "
-                                 "two processes; CPU and memory summed over both")
-                results[("d", "tuned")] = res
-                print("   ", report.summary_line(res), flush=True)
-            except RuntimeError as exc:
-                notes["d"] = f"not run: {exc}"
+        print(f"[{sc}] tuned: starting two app processes behind nginx (deploy/)", flush=True)
+        try:
+            with ProxyStack(wait_for_warm=True) as stack:
+                spy = _start_spy(stack.app_pids()[0], sc) if args.profile == sc else None
+                try:
+                    res = run_scenario(sc, "tuned", stack.ws_url, stack.app_pids(), crowd_s, timeout=t)
+                finally:
+                    _stop_spy(spy, sc)
+            res.notes.append("through nginx (deploy/nginx/valrummet.conf) in front of deploy/run-backends.sh, "
+                             "two processes; CPU summed over both, memory per process")
+            results[(sc, "tuned")] = res
+            print("   ", report.summary_line(res), flush=True)
+        except RuntimeError as exc:
+            notes[sc] = f"not run: {exc}"
     if "e" in scenarios:
         notes["e"] = data_note()
 
@@ -251,7 +255,7 @@ def _scope_notes(args) -> list[str]:
     """Say plainly what this run left out or scaled down."""
     ran = {s.strip() for s in args.scenarios.split(",")}
     lines = []
-    skipped = [s for s in ("a", "b", "c", "d", "e", "s") if s not in ran]
+    skipped = [s for s in ("a", "b", "c", "d", "p", "e", "s") if s not in ran]
     if skipped:
         lines.append(f"Not run this time: {', '.join(f'({s})' for s in skipped)}.")
     if args.viewers != 300 or args.spread != 30:
@@ -289,11 +293,13 @@ def render(args, variants, extra, results, notes) -> str:
     for sc, title in (("a", f"(a) one viewer, each page, {args.runs} reruns"),
                       ("b", f"(b) {args.viewers} viewers arriving evenly over {args.spread:g} s"),
                       ("c", f"(c) {args.viewers} viewers arriving within {args.burst:g} s"),
+                      ("p", f"(p) (b) through the proxy, two app processes (the deployment, 2 cores)"),
                       ("d", f"(d) (c) through the proxy, two app processes"),
                       ("s", f"(s) memory soak: {args.soak_rate:g} viewers/s for {args.soak_minutes:g} min")):
         tuned = results.get((sc, variants[0]))
-        if sc == "d" and not tuned:
-            out += ["", f"### {title}", "", notes.get("d", "not run")]
+        if sc in ("d", "p") and not tuned:
+            if sc in notes or sc == "d":
+                out += ["", f"### {title}", "", notes.get(sc, "not run")]
             continue
         if not tuned:
             continue

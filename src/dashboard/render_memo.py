@@ -63,6 +63,18 @@ def forget_spec(spec: dict) -> None:
         _SPECS.pop(id(spec), None)
 
 
+def prerender(styler) -> None:
+    """Make a frozen Styler's protobuf and its data's Arrow bytes now (before a viewer asks)."""
+    if not getattr(styler, _FROZEN, False) or not install():
+        return
+    from streamlit import dataframe_util
+    from streamlit.elements import arrow as st_arrow
+    from streamlit.proto.ArrowData_pb2 import ArrowData
+
+    st_arrow.marshall_styler(ArrowData(), styler, "vr")
+    dataframe_util.convert_pandas_df_to_arrow_bytes(styler.data)
+
+
 def _frozen_bytes(df) -> tuple[weakref.ref, bytes | None] | None:
     entry = _FRAMES.get(id(df))
     return entry if entry is not None and entry[0]() is df else None

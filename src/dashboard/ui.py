@@ -120,6 +120,38 @@ def seat_cols(b: int) -> list[Col]:
     ]
 
 
+def direction_cols() -> list[Col]:
+    """Översikt: municipalities up / down / unchanged / missing per election."""
+    return [
+        Col("val", "Val"),
+        Col("upp", "Upp (antal kommuner)", "int"),
+        Col("ned", "Ned (antal kommuner)", "int"),
+        Col("oförändrad", "Oförändrad (antal kommuner)", "int"),
+        Col("saknas", "Uppgift saknas (antal kommuner)", "int"),
+    ]
+
+
+def kommuner_cols(a: int, b: int) -> list[Col]:
+    """Kommuner: one row per municipality, seat margins and council size beside the change."""
+    return [Col("kommun", "Kommun"), *change_cols(a, b), *seat_cols(b), Col("council_size", "Fullmäktige (mandat)", "int")]
+
+
+def compare_cols(a: int, b: int) -> list[Col]:
+    """Jämför: the chosen municipalities in each election, seat margins beside the change
+    (kommun per municipality, region for the county row)."""
+    return [Col("kommun", "Kommun"), Col("val", "Val"), *change_cols(a, b), *seat_cols(b)]
+
+
+def district_cols(a: int, b: int) -> list[Col]:
+    """Valdistrikt: one row per voting district."""
+    return [
+        Col("district_code", "Kod"),
+        Col("district_name", "Valdistrikt"),
+        *change_cols(a, b),
+        Col("comparison_txt", "Jämförelse"),
+    ]
+
+
 def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
     present = [c for c in cols if c.name in df.columns]
     out = df[[c.name for c in present]].copy()
@@ -160,13 +192,18 @@ def to_excel(df: pd.DataFrame, cols: Sequence[Col], note: str = "") -> bytes:
 def _styled(shown: pd.DataFrame, pct_cols: tuple, pp_cols: tuple, int_cols: tuple):
     """The table's Styler, rendered once per content and reused on every rerun.
 
-    Streamlit renders a Styler by calling its `_compute()` and `_translate()` on every run,
-    which costs ~8 ms per 100 cells; the result depends only on the data and formats, so the
-    cached Styler answers those calls from its first rendering. If pandas' internals differ,
-    the plain Styler is used (correct, only slower).
+    With `render_memo` installed (the normal case) the Styler's protobuf is made on its first
+    use and copied afterwards. Otherwise pandas' rendering is kept on the Styler, since
+    Streamlit calls `_compute()` and `_translate()` on every run (~8 ms per 100 cells); if
+    pandas' internals differ, the plain Styler is used (correct, only slower).
     """
     styler = fmt.styler(shown, pct_cols=pct_cols, pp_cols=pp_cols, int_cols=int_cols)
     styler.set_uuid("vr")
+    if render_memo.install():
+        # Not pre-translated here: the translated cells (a dict per cell) would stay in memory
+        # next to the protobuf, which is all later runs need.
+        render_memo.freeze(styler)
+        return styler
     try:
         styler._compute()
         rendered = styler._translate(False, False)
@@ -174,7 +211,6 @@ def _styled(shown: pd.DataFrame, pct_cols: tuple, pp_cols: tuple, int_cols: tupl
         return fmt.styler(shown, pct_cols=pct_cols, pp_cols=pp_cols, int_cols=int_cols)
     styler._compute = lambda: styler
     styler._translate = lambda *args, **kwargs: rendered
-    render_memo.freeze(styler)
     return styler
 
 
@@ -207,6 +243,13 @@ def _table_parts(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, o
     with _TABLES_LOCK:
         _TABLES[key] = (weakref.ref(df, forget), shown, styled)
     return shown, styled
+
+
+def prepare_table(df: pd.DataFrame, cols: Sequence[Col]) -> None:
+    """Render a table ahead of its first view (dashboard.warm): its Styler, the Styler's
+    protobuf and the Arrow bytes, as `table` would on its first run."""
+    _, styled = _table_parts(df, cols)
+    render_memo.prerender(styled)
 
 
 def table(

@@ -8,8 +8,8 @@ election (dozens of seat allocations per council), a page's frames 50–120 ms. 
 only on the data, so the launcher does it once at start, in the background, in the order a
 meeting is likely to need it: the district's own party first, then parties by how many councils
 they stand in and their votes. The same cached functions the pages call are used, so a warm entry is exactly
-what a page would have computed (charts through `dashboard.figures`, as the pages get them).
-Tables are still rendered on first view (~10 ms).
+what a page would have computed (charts through `dashboard.figures`, tables through the column
+lists in `dashboard.ui`, as the pages get them).
 """
 from __future__ import annotations
 
@@ -49,10 +49,11 @@ def _seat_jobs() -> list[tuple[str, int, str]]:
 
 
 def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
-    """The pages' cached frames and charts for the default period: per party the overview, the
-    comparison of the default municipalities (change) and the hand-out; per election the
-    municipality map; per municipality the voting-district map (own party, kommunval)."""
-    from . import figures, handout
+    """The pages' cached frames, charts and tables for the default period: per party the
+    overview, the comparison of the default municipalities (share and change) and the hand-out;
+    per election the municipality map and table; per municipality the voting districts (own
+    party, kommunval)."""
+    from . import figures, handout, ui
     from . import queries as q
     from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
 
@@ -65,16 +66,33 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
     for election in ELECTIONS:
         jobs.append(("kommuner", lambda e=election: q.kommuner_extras(e, a, b, DEFAULT_PARTY)))
         jobs.append(("noter", lambda e=election: q.notes_for(e, a, b)))
+    def kommuner(e: str) -> None:
+        figures.kommuner_map(e, a, b, DEFAULT_PARTY, None)
+        ui.prepare_table(q.kommuner_view(e, a, b, DEFAULT_PARTY), ui.kommuner_cols(a, b))
+
+    def oversikt(p: str) -> None:
+        figures.overview_direction(a, b, p)
+        figures.overview_map(a, b, p)
+        ui.prepare_table(q.overview_view(a, b, p)["counts"], ui.direction_cols())
+
+    def jamfor(p: str, metric: str) -> None:
+        figures.compare_chart(chosen, a, b, p, True, metric)
+        ui.prepare_table(q.compare_view(chosen, a, b, p, True), ui.compare_cols(a, b))
+
+    def valdistrikt(k: str) -> None:
+        figures.district_map("kommun", a, b, k, DEFAULT_PARTY, "andel")
+        ui.prepare_table(q.districts_view("kommun", a, b, k, DEFAULT_PARTY), ui.district_cols(a, b))
+
     for election in ELECTIONS:
-        jobs.append(("kommuner", lambda e=election: figures.kommuner_map(e, a, b, DEFAULT_PARTY, None)))
+        jobs.append(("kommuner", lambda e=election: kommuner(e)))
     for party in parties:
-        jobs.append(("översikt", lambda p=party: (figures.overview_direction(a, b, p), figures.overview_map(a, b, p))))
+        jobs.append(("översikt", lambda p=party: oversikt(p)))
         # The page's default (share) and the change: the two a meeting looks at.
         for metric in ("andel", "forandring"):
-            jobs.append(("jämför", lambda p=party, m=metric: figures.compare_chart(chosen, a, b, p, True, m)))
+            jobs.append(("jämför", lambda p=party, m=metric: jamfor(p, m)))
         jobs.append(("utskrift", lambda p=party: handout.sheet(DEFAULT_KOMMUN, a, b, p)))
     for kommunkod in q.municipalities()["kommunkod"]:
-        jobs.append(("valdistrikt", lambda k=kommunkod: figures.district_map("kommun", a, b, k, DEFAULT_PARTY, "andel")))
+        jobs.append(("valdistrikt", lambda k=kommunkod: valdistrikt(k)))
     return jobs
 
 
