@@ -40,7 +40,15 @@ def stats(views) -> dict:
 
 
 def _cell(s: dict) -> str:
+    if s["n"] and s["fail"] == s["n"]:
+        return "all failed"
     return f"{ms(s['p50'])} / {ms(s['p95'])} / {ms(s['max'])}"
+
+
+def _failed_txt(views) -> str:
+    """Why views failed, most common first (e.g. "300 timeout after 120 s")."""
+    reasons = Counter(v.failure for v in views if not v.ok)
+    return "; ".join(f"{n} {why}" for why, n in reasons.most_common(2))
 
 
 def _ratio(base: dict, new: dict, key: str = "p50") -> str:
@@ -164,7 +172,10 @@ def targets(results: dict[tuple[str, str], Result], notes: dict[str, str]) -> st
             def txt(x):
                 if not x:
                     return "–"
-                s = stats([v for v in x.views if v.step == "deeplink"])
+                first = [v for v in x.views if v.step == "deeplink"]
+                s = stats(first)
+                if s["fail"] == s["n"]:
+                    return f"{s['n']} viewers: every first page failed ({_failed_txt(first)})"
                 return f"{s['n']} viewers: p95 {ms(s['p95'])} ms, {len(x.failures())} failures"
             s = stats([v for v in r.views if v.step == "deeplink"])
             rows.append(f"| {label} | {txt(r)} | {txt(rb)} | {verdict(s['p95'] <= CROWD_FIRST_P95_MS and not r.failures())} |")
@@ -174,6 +185,9 @@ def targets(results: dict[tuple[str, str], Result], notes: dict[str, str]) -> st
             if not x:
                 return "–"
             s = stats(x.views)
+            if s["fail"] == s["n"]:
+                first = [v for v in x.views if v.step == "deeplink"]
+                return f"one process: every view failed (first pages: {_failed_txt(first)})"
             return f"one process: all views p95 {ms(s['p95'])} ms, {len(x.failures())} failures"
         rows.append(f"| (c) same-second arrival, one process (target applies to (d)) | {txt(r)} | {txt(rb)} | "
                     f"reference only |")
