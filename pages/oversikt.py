@@ -53,7 +53,6 @@ ui.table(
 )
 
 st.subheader("Upp i alla tre valen – och ned i alla tre")
-movers = view["movers"]
 left, right = st.columns(2)
 for col, pattern, title in (
     (left, "upp i alla tre", "Ökade i alla tre valen"),

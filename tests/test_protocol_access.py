@@ -12,7 +12,6 @@ import asyncio
 import concurrent.futures
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NewSession_pb2 import Config
 
+from bench.load.server import free_port
+from bench.load.stack import stop, wait_healthy
 from dashboard.page_registry import INTERNAL_PAGES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,42 +36,6 @@ PUBLIC_TITLES = {"Översikt", "Kommuner", "Jämför", "Valdistrikt", "Om data", 
 TIMEOUT = 90.0
 # A fixed test password; its hash is made at start-up and given to the server in the environment.
 PASSWORD = "rätt häftig lösenfras 2026"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}; log: {log}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{base} did not become healthy in {timeout:.0f} s; log: {log}")
-        time.sleep(0.3)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Stop a process started with start_new_session=True, with its children."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, 15)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=10)
 
 
 @contextmanager

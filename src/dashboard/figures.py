@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from . import charts, maps, ui
 from . import queries as q
-from .state import COUNTY, COUNTY_NAME, ELECTION_LABEL, ELECTIONS
+from .state import COUNTY, COUNTY_NAME, ELECTION_LABEL, ELECTIONS, options
 
 # Jämför: metric -> (value column, text column, axis title, signed colours)
 COMPARE_METRICS = {
@@ -116,7 +116,7 @@ def kommuner_map(election: str, a: int, b: int, party: str, selected: str | None
 def kommuner_bars(election: str, a: int, b: int, party: str, selected: str | None):
     """Kommuner: the same change as ranked bars, `selected` highlighted."""
     df = q.kommuner_view(election, a, b, party)
-    names = dict(zip(df["kommunkod"], df["kommun"]))
+    _, names = options(q.municipalities(), "kommunkod", "kommun")
     return ui.figure(
         ("kommuner_staplar", election, a, b, party, selected),
         charts.ranked_bars,

@@ -439,8 +439,7 @@ def kommuner_extras(election: str, from_year: int, to_year: int, party: str) -> 
     lists = top_lists(df)
     return {
         "counts": counts[counts["election"] == election].iloc[0],
-        "top_lists": lists,
-        # each list as numbered Swedish markdown lines, "" when it is empty
+        # each top list as numbered Swedish markdown lines, "" when it is empty
         "top_text": {
             title: "\n".join(f"{i}. {r.kommun}: {r.text}" for i, r in enumerate(rows.itertuples(), start=1))
             for title, rows in lists.items()
