@@ -14,8 +14,9 @@ Parameters are validated against that header and passed to DuckDB as named param
 margins, which need the seat engine) register with `register_python_query` and share the same
 validation, CLI and caching.
 
-DuckDB connections must not be shared between Streamlit's session threads, so the loaded database
-is one cached connection and every call runs on its own `cursor()`.
+The database is a read-only DuckDB file built from `data/` once per state of its files
+(`db_file`). DuckDB connections must not be shared between Streamlit's session threads, so it is
+one cached connection and every call runs on its own `cursor()`.
 """
 from __future__ import annotations
 
@@ -28,18 +29,9 @@ from typing import Any, Callable
 import duckdb
 import pandas as pd
 
+from . import db_file
 from .errors import QueryError
 from .paths import SQL_DIR, data_dir
-
-# Tables loaded into memory at connect time: parquet file stem -> required or not.
-TABLES = {
-    "area_totals": True,
-    "area_votes": True,
-    "parties": True,
-    "elections": True,
-    "population": True,
-    "seats_official": True,
-}
 
 _PARAM_RE = re.compile(r"^--\s*param\s+(\w+)\s*:\s*(\w+)(?:\((.*?)\))?\s*(?:=\s*(.+))?$")
 
@@ -174,7 +166,7 @@ _connections: dict[str, duckdb.DuckDBPyConnection] = {}
 
 
 def connect(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """The shared in-memory database for `directory` (default `data/`), loaded once."""
+    """The shared read-only database for `directory` (default `data/`), opened once."""
     directory = Path(directory or data_dir()).resolve()
     key = str(directory)
     with _lock:
@@ -194,35 +186,7 @@ def reset_connections() -> None:
 
 
 def _load(directory: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    # Tables, not views over the files: every query then runs from memory (the whole of
-    # Sweden is a few MB), and a file replaced by an import cannot change a running query.
-    for table, required in TABLES.items():
-        path = directory / f"{table}.parquet"
-        if not path.exists():
-            if required:
-                raise QueryError(
-                    f"Datafilen {path} saknas. Kör 'python -m dashboard build' först."
-                )
-            continue
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)", [str(path)])
-    _load_imported(con, directory)
-    # Staging and mart models (dbt-style): derived tables built once at load. They run in
-    # file-name order: stg_* first, then the zz_mart_* files that read them.
-    for model in sorted((SQL_DIR / "models").glob("*.sql")):
-        con.execute(model.read_text(encoding="utf-8"))
-    return con
-
-
-def _load_imported(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """Add elections imported from Valmyndigheten's result files (data/imported/*/).
-
-    An imported (election, year) replaces the built rows of the same pair: e.g. a full 2026
-    riksdag import supersedes the constituency-level 2026 figures from the build.
-    """
-    from .vm_import import attach_imported
-
-    attach_imported(con, directory)
+    return db_file.open_read_only(db_file.ensure(directory))
 
 
 def execute(name: str, params: dict[str, Any] | None = None, directory: Path | None = None) -> pd.DataFrame:
