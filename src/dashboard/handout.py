@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from . import fmt
+from . import cache, fmt
 from . import queries as q
 from .state import COUNTY, ELECTION_LABEL, ELECTIONS
 
@@ -97,7 +97,7 @@ def seat_lines(view: pd.DataFrame, kommunkod: str, b: int) -> list[str]:
     ]
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@cache.resource(max_entries=256)
 def sheet(kommunkod: str, a: int, b: int, party: str) -> dict:
     """The public part of the sheet, built once per choice: {"results": results_table(...),
     "seats": seat_lines(...)} (the pandas work behind them is ~30 ms; reruns reuse it)."""

@@ -1,7 +1,7 @@
 """Cached query functions for the pages: named queries in, DataFrames out.
 
-Everything here is `st.cache_resource`: a hit returns the same object without copying
-(`st.cache_data` pickles on every hit). Callers must therefore treat results as read-only;
+Everything here is `cache.resource` (`st.cache_resource` with a dictionary in front): a hit
+returns the same object without copying (`st.cache_data` pickles on every hit). Callers must therefore treat results as read-only;
 chart builders and tables work on copies. Small derivations that several pages share
 (direction counts, coverage notes) are pure functions below the cached wrappers, so they can
 be tested without Streamlit.
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from . import db
+from . import cache, db
 from .paths import REPO_ROOT, data_dir
 from . import fmt
 from .state import COUNTY, COUNTY_NAME, ELECTION_LABEL, ELECTIONS
@@ -23,7 +23,7 @@ from .state import COUNTY, COUNTY_NAME, ELECTION_LABEL, ELECTIONS
 _MAX = 256  # result sets are small (at most ~600 district rows); bound the caches anyway
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def connection():
     """Load data/ into DuckDB once per process (db.connect keeps it; this warms it)."""
     return db.connect()
@@ -34,7 +34,7 @@ def _run(name: str, **params: Any) -> pd.DataFrame:
     return db.execute(name, params)
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def run(name: str, **params: Any) -> pd.DataFrame:
     """Any named query, cached by name and parameters. Read-only result."""
     return _run(name, **params)
@@ -47,13 +47,13 @@ def has_query(name: str) -> bool:
 # --- reference lists ----------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def municipalities(county: str = COUNTY) -> pd.DataFrame:
     """kommunkod, kommun, population of the county's municipalities (Swedish order)."""
     return _run("county_municipalities", county=county)
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def coverage(county: str = COUNTY) -> pd.DataFrame:
     """election, year, level, count_status, n_areas, n_with_valid, n_with_eligible."""
     return _run("data_coverage", county=county)
@@ -66,7 +66,7 @@ def year_pairs_from(cov: pd.DataFrame) -> list[tuple[int, int]]:
     return sorted(((a, b) for i, a in enumerate(years) for b in years[i + 1:]), key=lambda p: (p[1], p[0]))
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def year_pairs(county: str = COUNTY) -> list[tuple[int, int]]:
     return year_pairs_from(coverage(county))
 
@@ -83,7 +83,7 @@ def party_labels(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def parties(election: str, from_year: int, to_year: int, county: str = COUNTY) -> pd.DataFrame:
     """Parties in the data for the election ('alla' = any of the three) and years."""
     return party_labels(
@@ -91,7 +91,7 @@ def parties(election: str, from_year: int, to_year: int, county: str = COUNTY) -
     )
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def party_names() -> dict[str, str]:
     df = db.sql("SELECT party, coalesce(name, party) AS name FROM parties")
     return dict(zip(df["party"], df["name"]))
@@ -104,7 +104,7 @@ def party_name(code: str) -> str:
 # --- results -------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def municipality_change(election: str, from_year: int, to_year: int, party: str, county: str = COUNTY) -> pd.DataFrame:
     """The lead's `municipality_change` (one row per municipality of the county)."""
     return _run(
@@ -112,7 +112,7 @@ def municipality_change(election: str, from_year: int, to_year: int, party: str,
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def municipality_change_all(from_year: int, to_year: int, party: str, county: str = COUNTY) -> pd.DataFrame:
     """`municipality_change` for all three elections, stacked with an `election` column."""
     frames = [
@@ -121,7 +121,7 @@ def municipality_change_all(from_year: int, to_year: int, party: str, county: st
     return pd.concat(frames, ignore_index=True)
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def area_change(election: str, from_year: int, to_year: int, party: str, area: str) -> pd.DataFrame:
     return _run("area_change", election=election, from_year=from_year, to_year=to_year, party=party, area=area)
 
@@ -142,7 +142,7 @@ OVERVIEW_AREAS = (
 )
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def overview_areas(from_year: int, to_year: int, party: str) -> pd.DataFrame:
     """One row per overview area: election, area, title, covers + area_change columns."""
     rows = []
@@ -194,14 +194,14 @@ def consistent_movers(all_changes: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def district_change(election: str, from_year: int, to_year: int, kommunkod: str, party: str) -> pd.DataFrame:
     return _run(
         "district_change", election=election, from_year=from_year, to_year=to_year, kommunkod=kommunkod, party=party
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def seat_margins(election: str, year: int, party: str, county: str = COUNTY) -> pd.DataFrame | None:
     """Seat margins from the seat engine when it is installed, else None (issue 5)."""
     if election not in ("kommun", "region") or not has_query("seat_margins"):
@@ -265,7 +265,7 @@ def coverage_notes(cov: pd.DataFrame, election: str, from_year: int, to_year: in
     return notes
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def notes_for(election: str, from_year: int, to_year: int, level: str = "municipality",
               county: str = COUNTY) -> tuple[str, ...]:
     """`coverage_notes` for the loaded data, computed once per choice (pages call this on
@@ -308,7 +308,7 @@ def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
     return (min(xs), min(ys), max(xs), max(ys)) if xs else (17.0, 58.7, 19.6, 60.3)
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def kommun_geo(county: str = COUNTY) -> dict:
     """The county's municipalities as a FeatureCollection (id = kommunkod) with `bbox`."""
     raw = _read_geojson("kommuner.geojson")
@@ -320,7 +320,7 @@ def kommun_geo(county: str = COUNTY) -> dict:
     return {"type": "FeatureCollection", "features": feats, "bbox": list(_bounds(feats))}
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def _district_geo_all(year: int = 2022, county: str = COUNTY) -> dict:
     return _read_geojson(f"valdistrikt_{county}_{year}.geojson")
 
@@ -337,7 +337,7 @@ def district_geo_years(county: str = COUNTY) -> tuple[int, ...]:
     return tuple(sorted(years))
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@cache.resource(max_entries=64)
 def district_geo(kommunkod: str, year: int = 2022) -> dict:
     """One municipality's voting districts (id = district_code) with `bbox`."""
     raw = _district_geo_all(year)
@@ -349,7 +349,7 @@ def district_geo(kommunkod: str, year: int = 2022) -> dict:
     return {"type": "FeatureCollection", "features": feats, "bbox": list(_bounds(feats))}
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def build_info() -> dict:
     """data/build_info.json (when and from what the data was built); {} if absent."""
     path = data_dir() / "build_info.json"
@@ -358,7 +358,7 @@ def build_info() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def data_date() -> str:
     """The build date as Swedish text, or "uppgift saknas" (pages show it twice per run; the
     time-zone conversion is worth keeping)."""
@@ -420,7 +420,7 @@ def county_row(election: str, from_year: int, to_year: int, party: str) -> pd.Da
     return df.rename(columns={"area_code": "kommunkod"}).assign(kommun=f"{COUNTY_NAME} (referens)")
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def kommuner_view(election: str, from_year: int, to_year: int, party: str) -> pd.DataFrame:
     """municipality_change + text columns + seat margins (when the seat engine exists),
     ordered by change (largest gain first, missing last)."""
@@ -430,7 +430,7 @@ def kommuner_view(election: str, from_year: int, to_year: int, party: str) -> pd
     return df.sort_values("change_pp", ascending=False, na_position="last").reset_index(drop=True)
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def kommuner_extras(election: str, from_year: int, to_year: int, party: str) -> dict[str, Any]:
     """What Kommuner derives from `kommuner_view` besides the table: the direction counts for
     this election and the four top lists (pandas work of ~40 ms, done once per choice)."""
@@ -478,7 +478,7 @@ def _with_seats(df: pd.DataFrame, election: str, year: int, party: str) -> pd.Da
     return df.merge(margins[keep].rename(columns={"area": "kommunkod"}), on="kommunkod", how="left")
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def compare_view(kommuner: tuple[str, ...], from_year: int, to_year: int, party: str, with_county: bool) -> pd.DataFrame:
     """Chosen municipalities (+ the county) in all three elections, long format, with text."""
     frames = []
@@ -495,7 +495,7 @@ def compare_view(kommuner: tuple[str, ...], from_year: int, to_year: int, party:
     return out
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def overview_view(from_year: int, to_year: int, party: str) -> dict[str, pd.DataFrame]:
     """Everything the overview shows: areas, direction counts, per-municipality pattern."""
     all_changes = municipality_change_all(from_year, to_year, party)
@@ -533,7 +533,7 @@ COMPARISON_TEXT = {
 }
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def districts_view(election: str, from_year: int, to_year: int, kommunkod: str, party: str) -> pd.DataFrame:
     """district_change with text columns and a Swedish reason where no comparison is made."""
     df = district_change(election, from_year, to_year, kommunkod, party)
@@ -594,7 +594,7 @@ def district_summary(df: pd.DataFrame, from_year: int, to_year: int) -> str:
     return "; ".join(parts) + ". Samma kod betyder inte alltid samma gränser."
 
 
-@st.cache_resource(show_spinner=False, max_entries=_MAX)
+@cache.resource(max_entries=_MAX)
 def district_facts(election: str, from_year: int, to_year: int, kommunkod: str, party: str) -> dict[str, Any]:
     """What Valdistrikt derives from `districts_view`, once per choice: the year shown, whether
     a change can be shown, the summary sentence, whether the party is itemised, and the
@@ -619,7 +619,7 @@ def default_comparison(n: int = 4) -> list[str]:
     return list(_default_comparison(n))
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def _default_comparison(n: int) -> tuple[str, ...]:
     m = municipalities()
     return tuple(m.sort_values("population", ascending=False)["kommunkod"].head(n))
@@ -644,7 +644,7 @@ LEVEL_LABEL = {
 }
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def coverage_table(county: str = COUNTY) -> pd.DataFrame:
     """data_coverage with Swedish labels, for Om data."""
     cov = coverage(county)
@@ -658,7 +658,7 @@ def coverage_table(county: str = COUNTY) -> pd.DataFrame:
     return out.sort_values(["year", "election", "_order"]).drop(columns="_order").reset_index(drop=True)
 
 
-@st.cache_resource(show_spinner=False)
+@cache.resource()
 def build_files() -> pd.DataFrame:
     """The source files listed in build_info.json (id, path, sha256)."""
     files = build_info().get("sources", [])
@@ -672,8 +672,8 @@ def imported_results() -> pd.DataFrame:
     return _imported_results(str(folder), folder.stat().st_mtime_ns if folder.exists() else 0)
 
 
-@st.cache_resource(show_spinner=False)
-def _imported_results(folder: str, _stamp: int) -> pd.DataFrame:
+@cache.resource()
+def _imported_results(folder: str, stamp: int) -> pd.DataFrame:
     # Keyed by the folder's mtime: an import swaps a subfolder in, which changes it.
     from .vm_import import import_history
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from . import fmt, render_memo
+from . import cache, fmt, render_memo
 
 render_memo.install()
 
@@ -318,7 +318,7 @@ def selected_row(key: str) -> int | None:
 
 # Room for the charts dashboard.warm builds (~330: three per party, a map per municipality)
 # and what viewers ask for beyond them; a cached chart is ~50–100 KB.
-@st.cache_resource(show_spinner=False, max_entries=512)
+@cache.resource(max_entries=512, key=lambda key, _build, _args, _kwargs: key)
 def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
     fig = _build(*_args, **_kwargs)
     # st.plotly_chart starts with fig.to_dict(), a deep copy of the whole figure (2–5 ms per

@@ -1,0 +1,72 @@
+"""Process-wide result caches: `st.cache_resource` with a plain dictionary in front.
+
+`st.cache_resource` hashes every argument on every hit (100–300 µs a call through its
+signature inspection and typed hashing; a page rerun makes a dozen such calls). The front
+dictionary answers a repeated call by tuple hashing in well under a microsecond. A miss still
+goes through Streamlit's cache, which computes a value once when many sessions ask for it at
+the same moment, so a crowd never computes the same result twice.
+
+A value in the front is the very object Streamlit's cache holds: read-only, never copied.
+`st.cache_resource.clear()` (and `queries.clear_caches()`, which calls it) empties the fronts
+too: each front notices that Streamlit replaced its table of caches.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+import streamlit as st
+from streamlit.runtime.caching import cache_resource_api
+
+def _generation() -> object:
+    # Streamlit's clear_all() swaps in a new dict; its identity tells a front to start over.
+    return cache_resource_api._resource_caches._function_caches
+
+
+def resource(max_entries: int | None = None, key: Callable[..., Any] | None = None):
+    """Decorator: `st.cache_resource(show_spinner=False, max_entries=...)` behind a front
+    dictionary keyed by the call's arguments, or by `key(*args, **kwargs)` when arguments
+    that Streamlit skips (a leading underscore) are unhashable. Calls whose arguments are
+    unhashable go straight to Streamlit's cache."""
+
+    def decorate(func):
+        inner = st.cache_resource(show_spinner=False, max_entries=max_entries)(func)
+        front: dict = {}
+        lock = threading.Lock()
+        state = {"generation": _generation()}
+
+        @functools.wraps(func)
+        def call(*args, **kwargs):
+            k = key(*args, **kwargs) if key else (args, tuple(kwargs.items()))
+            generation = _generation()
+            if state["generation"] is not generation:
+                with lock:
+                    front.clear()
+                    state["generation"] = generation
+            try:
+                return front[k]
+            except KeyError:
+                pass
+            except TypeError:  # unhashable arguments: Streamlit hashes them its own way
+                return inner(*args, **kwargs)
+            value = inner(*args, **kwargs)
+            with lock:
+                if state["generation"] is not generation:
+                    return value  # cleared while this value was computed: do not keep it
+                if max_entries and len(front) >= max_entries:
+                    # Oldest first; Streamlit's cache behind it still holds recent values.
+                    front.pop(next(iter(front)))
+                front[k] = value
+            return value
+
+        def clear() -> None:
+            with lock:
+                front.clear()
+            inner.clear()
+
+        call.clear = clear
+        call.front_size = lambda: len(front)
+        return call
+
+    return decorate

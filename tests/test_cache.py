@@ -1,0 +1,78 @@
+"""dashboard.cache: the front dictionary answers repeated calls with the cached object, and
+forgets everything when Streamlit's resource cache is cleared."""
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from dashboard import cache, db, queries
+
+calls: list[tuple] = []
+
+
+@cache.resource(max_entries=3)
+def _frame(election: str, year: int, parties=()) -> dict:
+    calls.append((election, year))
+    return {"election": election, "year": year, "parties": list(parties)}
+
+
+@cache.resource(key=lambda name, _build: name)
+def _built(name: str, _build) -> str:
+    calls.append((name,))
+    return _build(name)
+
+
+def setup_function():
+    st.cache_resource.clear()
+    calls.clear()
+
+
+def test_a_repeated_call_returns_the_same_object_computed_once():
+    first = _frame("kommun", 2022)
+    assert _frame("kommun", 2022) is first
+    assert _frame("region", 2022) is not first
+    assert calls == [("kommun", 2022), ("region", 2022)]
+
+
+def test_clearing_streamlits_cache_clears_the_front():
+    first = _frame("kommun", 2022)
+    st.cache_resource.clear()
+    again = _frame("kommun", 2022)
+    assert again is not first and again == first
+    assert calls == [("kommun", 2022), ("kommun", 2022)]
+    _frame.clear()
+    _frame("kommun", 2022)
+    assert len(calls) == 3
+
+
+def test_unhashable_arguments_still_use_streamlits_cache():
+    a = _frame("kommun", 2022, ["V", "S"])
+    b = _frame("kommun", 2022, ["V", "S"])
+    assert a is b and a["parties"] == ["V", "S"]
+    assert calls == [("kommun", 2022)]
+
+
+def test_the_front_is_bounded():
+    for year in (2010, 2014, 2018, 2022, 2026):
+        _frame("riksdag", year)
+    assert _frame.front_size() == 3
+    assert _frame("riksdag", 2026) is _frame("riksdag", 2026)
+
+
+def test_a_key_function_ignores_arguments_streamlit_skips():
+    assert _built("karta", str.upper) == "KARTA"
+    # another builder under the same key: the cached figure is the one for that key
+    assert _built("karta", str.lower) == "KARTA"
+    assert calls == [("karta",)]
+
+
+def test_query_results_are_shared_objects_until_cleared():
+    a = queries.kommuner_view("kommun", 2018, 2022, "V")
+    assert queries.kommuner_view("kommun", 2018, 2022, "V") is a
+    # Upplands Väsby, kommun 2022: the cached share is V's votes over the valid votes
+    votes = db.sql("SELECT v.votes * 100.0 / t.valid_votes AS pct FROM area_votes v JOIN area_totals t "
+                   "USING (election, year, level, area_code) WHERE election='kommun' AND year=2022 "
+                   "AND level='municipality' AND area_code='0114' AND party='V'")["pct"].iloc[0]
+    assert a.loc[a["kommunkod"] == "0114", "share_to"].iloc[0] == pytest.approx(votes)
+    queries.clear_caches()
+    assert queries.kommuner_view("kommun", 2018, 2022, "V") is not a
