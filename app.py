@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, meeting, ui
+from dashboard import auth, meeting, page_registry, ui
 from dashboard.errors import ValrummetError
 
 st.set_page_config(
@@ -14,36 +14,36 @@ st.set_page_config(
 )
 
 PUBLIC_PAGES = [
-    st.Page(
+    page_registry.page(
         "pages/oversikt.py",
         title="Översikt",
         icon=":material/dashboard:",
-        url_path="oversikt",  # shown at "/"; named so the login can stand in for it
+        url_path="",  # the root; /oversikt is HOME_ALIAS below
         default=True,
         help="Partiets andel och förändring i länet, regionen och riksdagsvalkretsarna, och hur många kommuner som gick upp eller ned.",
     ),
-    st.Page(
+    page_registry.page(
         "pages/kommuner.py",
         title="Kommuner",
         icon=":material/map:",
         url_path="kommuner",
         help="Förändring per kommun för ett val: karta, rangordnad tabell och topplistor.",
     ),
-    st.Page(
+    page_registry.page(
         "pages/jamfor.py",
         title="Jämför",
         icon=":material/compare_arrows:",
         url_path="jamfor",
         help="Två till åtta kommuner sida vid sida i alla tre valen, med länet som referens.",
     ),
-    st.Page(
+    page_registry.page(
         "pages/valdistrikt.py",
         title="Valdistrikt",
         icon=":material/grid_view:",
         url_path="valdistrikt",
         help="En kommuns valdistrikt på karta och i tabell: andel, valdeltagande och förändring där distriktet finns båda åren.",
     ),
-    st.Page(
+    page_registry.page(
         "pages/om_data.py",
         title="Om data",
         icon=":material/info:",
@@ -53,7 +53,7 @@ PUBLIC_PAGES = [
 ]
 
 
-HANDOUT = st.Page(
+HANDOUT = page_registry.page(
     "pages/utskrift.py",
     title="Utskrift",
     icon=":material/print:",
@@ -68,7 +68,12 @@ def internal_pages() -> list:
     return list(auth.internal_pages())
 
 
-public = [*PUBLIC_PAGES, HANDOUT]
+# Streamlit serves the default page at "/" only; /oversikt (typed, or an old link) opens the
+# same page through this hidden alias instead of "page not found".
+HOME_ALIAS = page_registry.page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:",
+                                url_path="oversikt", visibility="hidden")
+
+public = [*PUBLIC_PAGES, HANDOUT, HOME_ALIAS]
 public_paths = {p.url_path for p in public}
 logged_in = auth.is_logged_in()
 if auth.login_required() and not logged_in:
@@ -76,8 +81,8 @@ if auth.login_required() and not logged_in:
     # path was asked for, so after the login the same URL (a rerun of the same page hash)
     # opens the real page.
     sections: dict[str, list] = {"": [
-        auth.login_page(default=True, stand_in_for="oversikt"),
-        auth.login_page(public_paths={"oversikt"}, hidden=True),
+        auth.login_page(default=True, stand_in_for=""),
+        auth.login_page(public_paths={""}, hidden=True),
     ]}
 else:
     sections = {"": public}

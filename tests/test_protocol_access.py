@@ -206,6 +206,17 @@ def test_first_anonymous_session_gets_public_pages_only(server):
     assert config.show_error_links == Config.ShowErrorLinks.SHOW_ERROR_LINKS_FALSE
 
 
+def test_oversikt_by_name_opens_the_overview(server):
+    # "/" is the overview; /oversikt (typed, or an older link) must open it too, in a fresh
+    # session. It once crashed: the login page claimed the default page's reserved path.
+    run = open_page(server, page_name="oversikt", query="parti=Moderaterna")
+    assert not run.exceptions(), run.exceptions()
+    assert not run.of("page_not_found")
+    assert "Hur gick det i Storstockholm?" in run.texts()
+    assert any("Moderaterna" in t for t in run.texts())
+    assert set(run.pages.values()) == PUBLIC_TITLES
+
+
 @pytest.mark.parametrize("spec", INTERNAL_PAGES, ids=lambda s: s.url_path)
 def test_internal_url_shows_the_login_instead(server, spec):
     run = open_page(server, page_name=spec.url_path)

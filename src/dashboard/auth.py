@@ -44,7 +44,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .errors import ValrummetError
-from .page_registry import INTERNAL_PAGES, PageSpec
+from .page_registry import INTERNAL_PAGES, PageSpec, page
 from .paths import REPO_ROOT
 
 _LOG = logging.getLogger(__name__)
@@ -383,9 +383,7 @@ def login_required() -> bool:
 
 
 def _page(spec: PageSpec):
-    import streamlit as st
-
-    return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, help=spec.help)
+    return page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, help=spec.help)
 
 
 def available_specs(specs: list[PageSpec] = INTERNAL_PAGES) -> list[PageSpec]:
@@ -449,16 +447,14 @@ def login_page(public_paths: set[str] | frozenset[str] | None = None, *, default
     `stand_in_for` registers it under a given path instead (the default page's, when every page
     needs a login).
     """
-    import streamlit as st
-
     url_path = LOGIN_PATH
-    if stand_in_for:
+    if stand_in_for is not None:  # "" = the root, the default page's path
         url_path = stand_in_for
     elif public_paths is not None:
         wanted = requested_path()
         if wanted and wanted not in public_paths and wanted != LOGIN_PATH and _PATH_RE.match(wanted):
             url_path = wanted
-    return st.Page(
+    return page(
         "pages/logga_in.py",
         title="Logga in",
         icon=":material/login:",

@@ -23,7 +23,7 @@ from .state import ELECTION_DEFINITE, ELECTION_LABEL, ELECTIONS, Key
 
 PARAM = "mote"
 SCREEN = "skarm"
-PAGES_WITH_SCREENS = ("", "kommuner", "jamfor", "valdistrikt")  # url paths; "" = Översikt
+PAGES_WITH_SCREENS = ("", "oversikt", "kommuner", "jamfor", "valdistrikt")  # url paths; "" and "oversikt" = Översikt
 _ON = {"1", "ja", "true", "on"}
 
 

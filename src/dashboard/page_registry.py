@@ -1,5 +1,6 @@
-"""The internal pages (campaign activity, priorities, imports): shown only to signed-in users.
+"""Page objects: the internal pages' list, and `page()`, which makes each `st.Page` once per session.
 
+The internal pages (campaign activity, priorities, imports) are shown only to signed-in users:
 `app.py` asks `dashboard.auth.internal_pages()` for the pages a viewer may see; that function
 builds `st.Page` objects from this list only after login, so an anonymous session never
 registers them and their names never reach the browser.
@@ -30,3 +31,26 @@ INTERNAL_PAGES: list[PageSpec] = [
     PageSpec("pages/internal/importera.py", "Importera", ":material/upload_file:", "importera",
              "Ladda upp aktivitetsfiler och Valmyndighetens resultatfiler."),
 ]
+
+
+_SESSION_KEY = "_valrummet_pages"
+_MAX_PER_SESSION = 64  # the login stands in for any unknown path; probing must not grow this
+
+
+def page(path: str, **kwargs):
+    """`st.Page(path, **kwargs)`, made once per session and reused on its reruns.
+
+    app.py runs on every rerun, and an `st.Page` resolves and checks its file when it is made
+    (~0.2 ms each, ~10 a run). A page object holds per-session state (st.navigation marks the
+    one it returns as runnable, and running it clears the mark), so it is never shared between
+    sessions."""
+    import streamlit as st
+
+    made = st.session_state.get(_SESSION_KEY)
+    if made is None or len(made) >= _MAX_PER_SESSION:
+        made = st.session_state[_SESSION_KEY] = {}
+    key = (path, tuple(sorted(kwargs.items())))
+    hit = made.get(key)
+    if hit is None:
+        hit = made[key] = st.Page(path, **kwargs)
+    return hit
