@@ -133,8 +133,7 @@ st.subheader("Topplistor")
 with st.grid(2, gap="small", min_column_width=240):
     for title, text in extras["top_text"].items():
         with st.container(border=True, height="stretch"):
-            st.markdown(f"**{title}**")
-            st.markdown(text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
+            st.markdown(f"**{title}**\n\n" + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas.")))
 
 ui.small_print(
     source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",

@@ -59,9 +59,8 @@ for col, pattern, title in (
     (right, "ned i alla tre", "Minskade i alla tre valen"),
 ):
     with col:
-        st.markdown(f"**{title}**")
         lines = view["mover_lines"][pattern]
-        st.markdown("\n".join(f"- {line}" for line in lines) or "Inga kommuner.")
+        st.markdown(f"**{title}**\n\n" + ("\n".join(f"- {line}" for line in lines) or "Inga kommuner."))
 
 fig = figures.overview_map(a, b, party)
 ui.plotly(
