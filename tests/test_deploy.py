@@ -208,3 +208,19 @@ def test_launcher_switches_nagle_off_on_accepted_connections():
 
     run_async(go())
     assert seen and seen[0] != 0
+
+
+def test_send_pause_is_short_only_while_the_server_is_quiet():
+    """A quiet server sends a page's last message ~2 ms sooner; a crowd keeps Streamlit's 5 ms
+    batching, because every send cycle visits every connected session."""
+    from streamlit.runtime import runtime as rt
+
+    default = rt.MESSAGE_FLUSH_INTERVAL_SECS
+    assert default == 0.005
+    assert serve.flush_interval(1, default) == serve.QUIET_FLUSH_S == 0.001
+    assert serve.flush_interval(serve.QUIET_SESSIONS, default) == 0.001
+    assert serve.flush_interval(serve.QUIET_SESSIONS + 1, default) == default
+    assert serve.flush_interval(300, default) == default
+    # The send loop reads the module global on every cycle, so changing it takes effect; a
+    # Streamlit that stops doing so fails here instead of silently ignoring the setting.
+    assert "MESSAGE_FLUSH_INTERVAL_SECS" in rt.Runtime._loop_coroutine.__code__.co_names
