@@ -89,17 +89,26 @@ def test_cached_figure_sends_the_same_spec_as_a_fresh_one():
 
 
 def test_cached_figure_json_is_made_once_and_forgotten_with_the_figure():
+    import json
+
     import plotly.io
 
     counts = q.overview_view(2018, 2022, "V")["counts"]
     fig = ui.figure(("test_render_memo_json", 2018, 2022, "V"), charts.direction_bars, counts)
-    spec = fig.to_dict()
-    first = plotly.io.to_json(spec, validate=False)
-    assert plotly.io.to_json(spec, validate=False) is first  # from the memo
-    assert first == plotly.io.to_json.__wrapped__(charts.direction_bars(counts).to_dict(), validate=False)
-    # Other arguments, or a dict that was never frozen, are serialised as before.
-    assert plotly.io.to_json(spec, validate=False, pretty=True) != first
-    assert plotly.io.to_json(dict(spec), validate=False) == first
-    assert id(spec) in render_memo._SPECS
-    render_memo.forget_spec(spec)
-    assert id(spec) not in render_memo._SPECS
+    assert isinstance(fig, ui.RenderedFigure)
+    stub = fig.to_dict()
+    first = plotly.io.to_json(stub, validate=False)  # as st.plotly_chart asks for it
+    assert plotly.io.to_json(stub, validate=False) is first  # from the memo
+    fresh = charts.direction_bars(counts).to_dict()
+    assert first == plotly.io.to_json.__wrapped__(fresh, validate=False)
+    assert fig.spec() == json.loads(first)
+    # Other arguments serialise the full spec the stub stands for; a dict that was never
+    # frozen is serialised as before.
+    assert plotly.io.to_json(stub, validate=False, pretty=True) == plotly.io.to_json.__wrapped__(
+        fresh, validate=False, pretty=True)
+    assert plotly.io.to_json(fresh, validate=False) == first
+    assert id(stub) in render_memo._SPECS
+    del fig, stub
+    ui._figure.clear()
+    gc.collect()
+    assert not any(e[2] and json.loads(e[1][1]) == json.loads(first) for e in render_memo._SPECS.values())

@@ -46,8 +46,11 @@ def freeze(styler) -> None:
         _FRAMES[key] = (weakref.ref(data, forget), None)
 
 
-# id(spec dict) -> (the dict, its JSON once made); specs live as long as their cached figure
-_SPECS: dict[int, tuple[dict, str | None]] = {}
+# id(spec dict) -> (the dict, (to_json arguments, its JSON) once made, whether the dict is a
+# stub standing for a spec kept only as JSON); entries live as long as their cached figure
+_SPECS: dict[int, tuple[dict, tuple | None, bool]] = {}
+# How st.plotly_chart serialises a figure: plotly.io.to_json(figure, validate=False)
+STREAMLIT_JSON_ARGS = ((), (("validate", False),))
 
 
 def freeze_spec(spec: dict) -> None:
@@ -55,7 +58,23 @@ def freeze_spec(spec: dict) -> None:
     holds the dict, so the registry is bounded by the figure cache's size (ui.figure) – call
     `forget_spec` when the figure leaves it."""
     with _lock:
-        _SPECS[id(spec)] = (spec, None)
+        _SPECS[id(spec)] = (spec, None, False)
+
+
+def freeze_json(stub: dict, text: str) -> bool:
+    """Let the small dict `stub` stand for a figure whose JSON, as st.plotly_chart makes it, is
+    `text`; serialising `stub` any other way parses `text` back into the full spec first. The
+    full spec's dict (~10× its JSON in memory) need not be kept. False when the memo cannot be
+    installed: then the caller must hand out the full spec. `forget_spec(stub)` ends it."""
+    if not install():
+        return False
+    import plotly.io
+
+    if not getattr(plotly.io.to_json, "_valrummet_memo", False):
+        return False
+    with _lock:
+        _SPECS[id(stub)] = (stub, (STREAMLIT_JSON_ARGS, text), True)
+    return True
 
 
 def forget_spec(spec: dict) -> None:
@@ -128,13 +147,17 @@ def _install_plotly_json() -> None:
         if entry is None or entry[0] is not fig:
             return original(fig, *args, **kwargs)
         key = (args, tuple(sorted(kwargs.items())))
-        spec, cached = entry
+        spec, cached, stub = entry
         if cached is not None and cached[0] == key:
             return cached[1]
+        if stub:  # other arguments: serialise the full spec the stub stands for
+            import json
+
+            return original(json.loads(cached[1]), *args, **kwargs)
         text = original(fig, *args, **kwargs)
         with _lock:
             if _SPECS.get(id(fig)) is entry:
-                _SPECS[id(fig)] = (spec, (key, text))
+                _SPECS[id(fig)] = (spec, (key, text), False)
         return text
 
     to_json._valrummet_memo = True

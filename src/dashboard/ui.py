@@ -7,12 +7,14 @@ beyond formatting.
 from __future__ import annotations
 
 import io
+import json
 import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from . import cache, fmt, render_memo
@@ -316,20 +318,46 @@ def selected_row(key: str) -> int | None:
 # --- metrics, notes, charts ---------------------------------------------------------------
 
 
+class RenderedFigure(go.Figure):
+    """A finished chart kept as the JSON st.plotly_chart sends: ~7 KB for a bar chart, where
+    plotly's figure object is ~100 KB and its spec dict ~80 KB. It is an instance of plotly's
+    Figure, so Streamlit takes it as one; `to_dict()` gives a stub that render_memo turns
+    into the JSON (or, without the memo, the full spec). Nothing else of plotly's figure API
+    works on it: build a new figure to change a chart."""
+
+    def __init__(self, spec: dict):  # deliberately not plotly's __init__: no trace objects
+        import plotly.io
+
+        text = plotly.io.to_json(spec, validate=False)
+        layout = spec.get("layout") or {}
+        # st.plotly_chart reads the layout's width/height for width="content"; keep them.
+        stub = {"layout": {k: layout[k] for k in ("width", "height") if k in layout}}
+        if render_memo.freeze_json(stub, text):
+            weakref.finalize(self, render_memo.forget_spec, stub)
+        else:
+            stub = spec
+        object.__setattr__(self, "_stub", stub)
+        object.__setattr__(self, "_json", text)
+
+    def to_dict(self) -> dict:
+        return self._stub
+
+    def spec(self) -> dict:
+        """The full figure spec (parsed from the JSON)."""
+        return json.loads(self._json)
+
+    def __repr__(self) -> str:
+        return f"RenderedFigure({len(self._json)} bytes of JSON)"
+
+
 # Room for the charts dashboard.warm builds (~330: three per party, a map per municipality)
 # and what viewers ask for beyond them; a cached chart is ~50–100 KB.
 @cache.resource(max_entries=512, key=lambda key, _build, _args, _kwargs: key)
 def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
-    fig = _build(*_args, **_kwargs)
     # st.plotly_chart starts with fig.to_dict(), a deep copy of the whole figure (2–5 ms per
-    # chart and rerun). A cached figure is shared and never changed, so its dict is made once;
-    # plotly lets an instance attribute shadow the method.
-    spec = fig.to_dict()
-    fig.to_dict = lambda: spec
-    # ...and serialised to JSON once; the memo entry goes when the cache lets the figure go.
-    render_memo.freeze_spec(spec)
-    weakref.finalize(fig, render_memo.forget_spec, spec)
-    return fig
+    # chart and rerun), then serialises it to JSON. A cached figure is shared and never
+    # changed, so both are done once, and only the JSON is kept (RenderedFigure).
+    return RenderedFigure(_build(*_args, **_kwargs).to_dict())
 
 
 def figure(key: tuple, build, *args, **kwargs):
