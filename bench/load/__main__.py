@@ -73,9 +73,9 @@ def data_note() -> str:
         return f"{x:,}".replace(",", " ")
 
     return (f"The warehouse under data/ already holds every voting district in the country "
-            f"({num(row[0])} district rows over {row[1]} counties, {num(row[2])} area rows in all), and the app "
-            "loads all of it at start. Every scenario above therefore ran with all of Sweden loaded; (e) is "
-            "not a separate run.")
+            f"({num(row[0])} district rows over {row[1]} counties, {num(row[2])} area rows in all), and the "
+            "database file every app process queries (dashboard.db_file) is built from all of it. Every "
+            "scenario above therefore ran with all of Sweden loaded; (e) is not a separate run.")
 
 
 IDLE_LEAVES = ("Selector.select (selectors.py", "Condition.wait", "time.sleep", "_worker (concurrent/futures/thread.py:81)",
