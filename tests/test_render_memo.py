@@ -111,4 +111,4 @@ def test_cached_figure_json_is_made_once_and_forgotten_with_the_figure():
     del fig, stub
     ui._figure.clear()
     gc.collect()
-    assert not any(e[2] and json.loads(e[1][1]) == json.loads(first) for e in render_memo._SPECS.values())
+    assert not any(json.loads(text) == json.loads(first) for _, text in render_memo._SPECS.values())

@@ -9,8 +9,8 @@ depends only on the Styler, which `ui.table` already keeps for as long as its da
 turned into protobuf once: `marshall_styler` keeps the styler part of the message it produced
 the first time and copies it into later messages, and the Arrow serialisation of the Styler's
 data (~3 ms per table) is kept as bytes for as long as that frame lives. Likewise a cached
-figure's spec dict registered with `freeze_spec` is serialised to JSON once
-(`st.plotly_chart` calls `plotly.io.to_json` on it every run). Column config and selection state
+chart is kept as its JSON and a small stub dict registered with `freeze_json`: `st.plotly_chart`
+calls `plotly.io.to_json` on the stub every run and gets that JSON back. Column config and selection state
 are still built on each run by Streamlit, and anything not frozen is rendered as before. tests/test_render_memo.py checks that the memoised message is identical to
 Streamlit's own.
 """
@@ -46,19 +46,10 @@ def freeze(styler) -> None:
         _FRAMES[key] = (weakref.ref(data, forget), None)
 
 
-# id(spec dict) -> (the dict, (to_json arguments, its JSON) once made, whether the dict is a
-# stub standing for a spec kept only as JSON); entries live as long as their cached figure
-_SPECS: dict[int, tuple[dict, tuple | None, bool]] = {}
+# id(stub dict) -> (the stub, the JSON it stands for); entries live as long as their cached chart
+_SPECS: dict[int, tuple[dict, str]] = {}
 # How st.plotly_chart serialises a figure: plotly.io.to_json(figure, validate=False)
 STREAMLIT_JSON_ARGS = ((), (("validate", False),))
-
-
-def freeze_spec(spec: dict) -> None:
-    """Promise that the figure spec `spec` will not change: its JSON may be reused. The entry
-    holds the dict, so the registry is bounded by the figure cache's size (ui.figure) – call
-    `forget_spec` when the figure leaves it."""
-    with _lock:
-        _SPECS[id(spec)] = (spec, None, False)
 
 
 def freeze_json(stub: dict, text: str) -> bool:
@@ -73,13 +64,14 @@ def freeze_json(stub: dict, text: str) -> bool:
     if not getattr(plotly.io.to_json, "_valrummet_memo", False):
         return False
     with _lock:
-        _SPECS[id(stub)] = (stub, (STREAMLIT_JSON_ARGS, text), True)
+        _SPECS[id(stub)] = (stub, text)
     return True
 
 
-def forget_spec(spec: dict) -> None:
+def forget_spec(stub: dict) -> None:
+    """End `freeze_json(stub, ...)` (when its cached chart goes)."""
     with _lock:
-        _SPECS.pop(id(spec), None)
+        _SPECS.pop(id(stub), None)
 
 
 def prerender(styler) -> None:
@@ -146,19 +138,12 @@ def _install_plotly_json() -> None:
         entry = _SPECS.get(id(fig))
         if entry is None or entry[0] is not fig:
             return original(fig, *args, **kwargs)
-        key = (args, tuple(sorted(kwargs.items())))
-        spec, cached, stub = entry
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        if stub:  # other arguments: serialise the full spec the stub stands for
-            import json
+        if (args, tuple(sorted(kwargs.items()))) == STREAMLIT_JSON_ARGS:
+            return entry[1]
+        # Other arguments: serialise the full spec the stub stands for.
+        import json
 
-            return original(json.loads(cached[1]), *args, **kwargs)
-        text = original(fig, *args, **kwargs)
-        with _lock:
-            if _SPECS.get(id(fig)) is entry:
-                _SPECS[id(fig)] = (spec, (key, text), False)
-        return text
+        return original(json.loads(entry[1]), *args, **kwargs)
 
     to_json._valrummet_memo = True
     to_json.__wrapped__ = original
