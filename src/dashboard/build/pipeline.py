@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import pandas_default_strings
 from ..errors import SourceFileError
 from . import results as R
 from .sources import read_csv, read_json, require_file, sha256, slug
@@ -529,6 +530,11 @@ def build(raw: Path, derived: Path, out: Path, static: Path | None = None) -> di
     `static`: Streamlit's static folder; the map GeoJSON is copied to `static/geo/` so the
     browser fetches it once by URL (Streamlit refuses to serve symlinks there).
     """
+    with pandas_default_strings():
+        return _build(raw, derived, out, static)
+
+
+def _build(raw: Path, derived: Path, out: Path, static: Path | None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     tables = build_tables(raw, derived)
     tmp = Path(tempfile.mkdtemp(prefix=".build-tmp-", dir=out))
