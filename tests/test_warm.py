@@ -32,7 +32,7 @@ def test_view_jobs_cover_every_party_and_municipality():
     n_parties = len(q.parties("alla", 2018, 2022))
     assert names.count("översikt") == names.count("utskrift") == n_parties
     assert names.count("jämför") == 2 * n_parties  # share and change
-    assert names.count("valdistrikt") == 26
+    assert names.count("valdistrikt") == 26 * 3  # every municipality, every election
     assert names.count("kommuner") == 2 * 3  # a frame and a map per election
 
 

@@ -51,11 +51,11 @@ def _seat_jobs() -> list[tuple[str, int, str]]:
 def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
     """The pages' cached frames, charts and tables for the default period: per party the
     overview, the comparison of the default municipalities (share and change) and the hand-out;
-    per election the municipality map and table; per municipality the voting districts (own
-    party, kommunval)."""
+    per election the municipality map and table; per municipality and election the voting
+    districts (own party)."""
     from . import figures, handout, ui
     from . import queries as q
-    from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
+    from .state import DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
 
     pairs = q.year_pairs()
     a, b = DEFAULT_PERIOD if DEFAULT_PERIOD in pairs else pairs[-1]
@@ -79,9 +79,10 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
         figures.compare_chart(chosen, a, b, p, True, metric)
         ui.prepare_table(q.compare_view(chosen, a, b, p, True), ui.compare_cols(a, b))
 
-    def valdistrikt(k: str) -> None:
-        figures.district_map("kommun", a, b, k, DEFAULT_PARTY, "andel")
-        ui.prepare_table(q.districts_view("kommun", a, b, k, DEFAULT_PARTY), ui.district_cols(a, b))
+    def valdistrikt(e: str, k: str) -> None:
+        q.district_facts(e, a, b, k, DEFAULT_PARTY)
+        figures.district_map(e, a, b, k, DEFAULT_PARTY, "andel")
+        ui.prepare_table(q.districts_view(e, a, b, k, DEFAULT_PARTY), ui.district_cols(a, b))
 
     for election in ELECTIONS:
         jobs.append(("kommuner", lambda e=election: kommuner(e)))
@@ -91,8 +92,11 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
         for metric in ("andel", "forandring"):
             jobs.append(("jämför", lambda p=party, m=metric: jamfor(p, m)))
         jobs.append(("utskrift", lambda p=party: handout.sheet(DEFAULT_KOMMUN, a, b, p)))
-    for kommunkod in q.municipalities()["kommunkod"]:
-        jobs.append(("valdistrikt", lambda k=kommunkod: valdistrikt(k)))
+    # The page's default election first; then the others, which a viewer arriving from the
+    # riksdag or region view of another page brings along (the election choice is shared).
+    for election in sorted(ELECTIONS, key=lambda e: e != DEFAULT_ELECTION):
+        for kommunkod in q.municipalities()["kommunkod"]:
+            jobs.append(("valdistrikt", lambda e=election, k=kommunkod: valdistrikt(e, k)))
     return jobs
 
 
