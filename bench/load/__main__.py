@@ -289,6 +289,8 @@ def render(args, variants, extra, results, notes) -> str:
         "",
         report.targets(results, notes),
     ]
+    if (d := results.get(("d", variants[0]))) and (floor := report.burst_floor(d)):
+        out += ["", floor]
     base = variants[1] if len(variants) > 1 else None
     for sc, title in (("a", f"(a) one viewer, each page, {args.runs} reruns"),
                       ("b", f"(b) {args.viewers} viewers arriving evenly over {args.spread:g} s"),
