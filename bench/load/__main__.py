@@ -27,6 +27,9 @@ from .server import REPO, AppServer, default_flags, variant_flags, variant_launc
 
 OUT = REPO / "bench" / "out"
 SECTION = "Load: Streamlit protocol (bench/load)"
+# A soak run on its own (`--scenarios s`, ~12 min) writes its own section, so it does not
+# replace the crowd results measured in a separate run.
+SOAK_SECTION = "Load: memory soak (bench/load, scenario s)"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -207,8 +210,9 @@ def main(argv=None) -> int:
         sys.path.insert(0, str(REPO / "bench"))
         from _results import write_section
 
-        write_section(SECTION, body)
-        print(f"wrote section '{SECTION}' of bench/RESULTS.md", flush=True)
+        section = SOAK_SECTION if set(scenarios) == {"s"} else SECTION
+        write_section(section, body)
+        print(f"wrote section '{section}' of bench/RESULTS.md", flush=True)
     return 0
 
 

@@ -233,7 +233,8 @@ def targets(results: dict[tuple[str, str], Result], notes: dict[str, str]) -> st
         rows.append(f"| memory ≤ {RSS_MB} MB per process at 300 sessions | largest process peak {peak:.0f} MB "
                     f"with {n} sessions open ({where}) | "
                     f"peak {peak_b:.0f} MB | {verdict(peak <= RSS_MB) if n >= 300 else 'not measured at 300 sessions (peak shown)'} |")
-    rows.append("| no growth > 50 MB over a 10-minute soak | " + notes.get("soak", "not run") + " | – | not measured |"
+    rows.append("| no growth > 50 MB over a 10-minute soak | " + notes.get("soak", "not in this run: a soak run alone (`--scenarios s`) writes its own "
+                                                                         "section, “Load: memory soak”") + " | – | not measured here |"
                 if "soak_ok" not in notes else
                 f"| no growth > 50 MB over a 10-minute soak | {notes['soak']} | – | {verdict(notes['soak_ok'] == 'yes')} |")
     pay = results.get(("a", "tuned"))
