@@ -118,7 +118,6 @@ def install() -> bool:
                 snapshot = type(proto.styler)()
                 snapshot.CopyFrom(proto.styler)
                 setattr(styler, _SNAPSHOT, snapshot)
-                _drop_render_state(styler)
 
         marshall_styler._valrummet_memo = True
         marshall_styler.__wrapped__ = original
@@ -126,21 +125,6 @@ def install() -> bool:
         _install_arrow_bytes()
         _install_plotly_json()
     return True
-
-
-# What a Styler computed to render itself: per-cell styles and display functions (a partial and
-# a dict entry per cell, ~5 MB over the warm tables). Once the snapshot exists Streamlit reads
-# only the snapshot and `styler.data`; a frozen Styler never renders again.
-_RENDER_STATE = ("ctx", "ctx_index", "ctx_columns", "_todo", "cell_context", "cellstyle_map",
-                 "cellstyle_map_index", "cellstyle_map_columns", "_display_funcs",
-                 "_display_funcs_index", "_display_funcs_columns", "_display_funcs_index_names",
-                 "_display_funcs_column_names")
-
-
-def _drop_render_state(styler) -> None:
-    for name in _RENDER_STATE:
-        if name in vars(styler):
-            setattr(styler, name, None)
 
 
 def _install_plotly_json() -> None:
