@@ -224,3 +224,31 @@ def test_send_pause_is_short_only_while_the_server_is_quiet():
     # The send loop reads the module global on every cycle, so changing it takes effect; a
     # Streamlit that stops doing so fails here instead of silently ignoring the setting.
     assert "MESSAGE_FLUSH_INTERVAL_SECS" in rt.Runtime._loop_coroutine.__code__.co_names
+
+
+def test_page_scripts_are_compiled_once_per_process(monkeypatch):
+    """Every new session used to clear Streamlit's script cache, so each new viewer recompiled
+    app.py and the pages it visited; the launcher keeps the compiled code."""
+    import inspect
+
+    from streamlit.runtime import app_session
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    # The premise: a new session runs its source-changed handler at once, which clears the cache.
+    # A Streamlit that stops doing so fails here, and the fix can go.
+    init = inspect.getsource(app_session.AppSession)
+    assert "on_config_parsed(\n            self._on_source_file_changed, force_connect=True" in init
+    assert "self._script_cache.clear()" in inspect.getsource(app_session.AppSession._on_source_file_changed)
+
+    monkeypatch.setattr(ScriptCache, "clear", ScriptCache.clear)  # undone after the test
+    cache = ScriptCache()
+    app = str(serve.REPO_ROOT / "app.py")
+    first = cache.get_bytecode(app)
+    cache.clear()
+    assert cache.get_bytecode(app) is not first  # Streamlit's own behaviour: compiled again
+
+    assert serve.keep_script_bytecode()
+    assert serve.keep_script_bytecode()  # idempotent
+    kept = cache.get_bytecode(app)
+    cache.clear()
+    assert cache.get_bytecode(app) is kept
