@@ -193,7 +193,16 @@ def load_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Setting
 
 def _secrets() -> dict[str, Any]:
     import streamlit as st
+    from streamlit import config
 
+    # Without any secrets file Streamlit searches its paths again (and builds an error) on every
+    # access, several times per rerun; with one it parses once and keeps the result.
+    try:
+        paths = config.get_option("secrets.files")
+    except Exception:  # an older Streamlit without the option: let st.secrets decide
+        paths = None
+    if paths is not None and not any(os.path.exists(p) for p in paths):
+        return {}
     try:
         return {k: st.secrets[k] for k in (SECTION, "auth") if k in st.secrets}
     except Exception:  # no secrets.toml anywhere: nothing configured there
