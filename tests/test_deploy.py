@@ -252,3 +252,34 @@ def test_page_scripts_are_compiled_once_per_process(monkeypatch):
     kept = cache.get_bytecode(app)
     cache.clear()
     assert cache.get_bytecode(app) is kept
+
+
+def test_theme_options_are_read_once_per_parsed_config(monkeypatch):
+    """Every rerun's "new session" message reads six theme sections by walking every config
+    option; the launcher memoizes them, and a reparsed config is read afresh."""
+    import copy
+    import inspect
+
+    from streamlit import config
+    from streamlit.runtime import app_session
+
+    # The premise: the theme is read through this module function on every new-session message.
+    assert "config.get_options_for_section(section)" in inspect.getsource(app_session._populate_theme_msg)
+
+    original = config.get_options_for_section
+    monkeypatch.setattr(config, "get_options_for_section", original)  # undone after the test
+    config.get_config_options()
+    expected = {s: original(s) for s in ("theme", "theme.sidebar", "theme.light", "server")}
+    assert serve.memoize_theme_options()
+    assert serve.memoize_theme_options()  # idempotent
+    for section, value in expected.items():
+        assert config.get_options_for_section(section) == value
+    first = config.get_options_for_section("theme")
+    first["primaryColor"] = "#000000"  # a caller's copy: the memo is not changed through it
+    assert config.get_options_for_section("theme") == expected["theme"]
+
+    # A reparse replaces Streamlit's option table: the memo follows it.
+    table = copy.deepcopy(config._config_options)
+    table["theme.primaryColor"].set_value("#123456", "test")
+    monkeypatch.setattr(config, "_config_options", table)
+    assert config.get_options_for_section("theme")["primaryColor"] == "#123456"
