@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, meeting, page_registry, ui
+from dashboard import auth, meeting, page_registry, run_slots, ui
 from dashboard.errors import ValrummetError
 
 st.set_page_config(
@@ -109,8 +109,9 @@ else:
             st.button("Logga ut", icon=":material/logout:", on_click=auth.logout, key="logga_ut")
 
 try:
-    if not (meeting_mode and meeting.render(page)):
-        page.run()
+    with run_slots.slot():  # a crowd's scripts take turns instead of all holding memory at once
+        if not (meeting_mode and meeting.render(page)):
+            page.run()
 except ValrummetError as exc:
     # A problem the user (or the operator) can fix, e.g. data not built yet: say it plainly.
     st.error(str(exc), icon=":material/error:")
