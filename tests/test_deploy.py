@@ -15,6 +15,8 @@ import gzip
 import http.client
 import os
 import re
+import subprocess
+import sys
 import time
 import tomllib
 import urllib.request
@@ -283,3 +285,22 @@ def test_theme_options_are_read_once_per_parsed_config(monkeypatch):
     table["theme.primaryColor"].set_value("#123456", "test")
     monkeypatch.setattr(config, "_config_options", table)
     assert config.get_options_for_section("theme")["primaryColor"] == "#123456"
+
+
+def test_the_server_process_does_not_import_the_importers():
+    """`python -m dashboard serve` imports only its own command: the activity and result
+    importers pull in shapely, pyproj and jsonschema (~20 MB in every server process)."""
+    code = (
+        "import sys\n"
+        "from dashboard import cli\n"
+        "assert cli.main(['serve', '--print-command']) == 0\n"
+        "print(sorted(m for m in ('shapely', 'pyproj', 'jsonschema', 'dashboard.activity', "
+        "'dashboard.vm_import', 'dashboard.build') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    # Every command is still listed and reachable.
+    helptext = subprocess.run([sys.executable, "-m", "dashboard", "--help"], capture_output=True, text=True,
+                              check=True, cwd=REPO).stdout
+    for name in ("query", "build", "import-activity", "validate", "import-results", "serve"):
+        assert name in helptext

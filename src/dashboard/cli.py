@@ -56,18 +56,31 @@ def _run_query(args) -> int:
     return 0
 
 
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (its first word that is not an option), if any."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in _SUBCOMMANDS else None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = _Parser(prog="python -m dashboard", description="Valrummet")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     qp = sub.add_parser("query", help="kör en namngiven fråga")
     _query_args(qp)
+    # Only the chosen command's module is imported: the server process must not carry the
+    # importers' dependencies (shapely, pyproj, jsonschema: ~20 MB per process).
+    chosen = _chosen(argv)
     modules = {}
     for name, (module, help_text) in _SUBCOMMANDS.items():
+        if name != chosen:
+            sub.add_parser(name, help=help_text)
+            continue
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if exc.name and module.startswith(exc.name):
-                continue  # that part of the app is not installed in this checkout
+                parser.error(f"kommandot {name} finns inte i den här installationen ({module} saknas)")
             raise
         sp = sub.add_parser(name, help=help_text)
         mod.add_arguments(sp)
