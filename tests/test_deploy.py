@@ -289,13 +289,16 @@ def test_theme_options_are_read_once_per_parsed_config(monkeypatch):
 
 def test_the_server_process_does_not_import_the_importers():
     """`python -m dashboard serve` imports only its own command: the activity and result
-    importers pull in shapely, pyproj and jsonschema (~20 MB in every server process)."""
+    importers pull in shapely, pyproj and jsonschema (~20 MB in every server process). The
+    server reads imported results (vm_import.store) without loading the result-file parser."""
     code = (
         "import sys\n"
         "from dashboard import cli\n"
         "assert cli.main(['serve', '--print-command']) == 0\n"
+        "from dashboard import db_file, queries\n"
+        "from dashboard.vm_import import attach_imported, import_history, imported_tables\n"
         "print(sorted(m for m in ('shapely', 'pyproj', 'jsonschema', 'dashboard.activity', "
-        "'dashboard.vm_import', 'dashboard.build') if m in sys.modules))\n"
+        "'dashboard.vm_import.parse', 'dashboard.build') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip().splitlines()[-1] == "[]"
