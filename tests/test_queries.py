@@ -108,3 +108,17 @@ def test_cli_usage_errors_exit_2_with_one_line():
         lines = out.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("fel:"), out.stderr
     assert "municipality_change" in cli("query", "no_such_query").stderr
+
+
+def test_district_bounds_without_the_geometry_match_the_geometry():
+    """Maps that fetch their GeoJSON by URL are framed from district_bboxes; the bounds are
+    those of each municipality's own districts, for all 26 municipalities."""
+    from dashboard import queries as q
+
+    for year in q.district_geo_years():
+        boxes = q.district_bboxes(year)
+        assert sorted(boxes) == sorted(q.municipalities()["kommunkod"])
+        for kommunkod, box in boxes.items():
+            assert box == q.district_geo(kommunkod, year)["bbox"]
+            west, south, east, north = box
+            assert 17.0 < west < east < 20.0 and 58.5 < south < north < 60.5  # Stockholm County

@@ -155,12 +155,16 @@ def district_map(election: str, a: int, b: int, kommunkod: str, party: str, metr
         return None
     metric = district_metric(metric, compare)
     column, _, diverging, scale, suffix = DISTRICT_METRICS[metric]
-    geo = q.district_geo(kommunkod, year)
+    # By URL the browser fetches the geometry once; the server then needs only the bounds.
     url = q.static_geo_url(f"valdistrikt_{COUNTY}_{year}.geojson")
+    bbox = q.district_bboxes(year).get(kommunkod) if url else None
+    if bbox is None:
+        bbox = q.district_geo(kommunkod, year)["bbox"]
+    geo = url or q.district_geo(kommunkod, year)
     return ui.figure(
         ("valdistrikt_karta", election, a, b, kommunkod, party, metric, year),
         maps.choropleth,
-        url or geo,
+        geo,
         facts["mappable"],
         id_col="district_code",
         featureidkey="properties.district_code",
@@ -175,7 +179,7 @@ def district_map(election: str, a: int, b: int, kommunkod: str, party: str, metr
         ]
         if compare
         else [(f"Andel {year}", f"share_{side}_txt"), (f"Valdeltagande {year}", f"turnout_{side}_txt")],
-        bbox=geo["bbox"],
+        bbox=bbox,
         colorbar_title=district_map_title(metric, a, b, year, side),
         diverging=diverging,
         colorscale=scale,

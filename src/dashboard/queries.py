@@ -350,6 +350,19 @@ def district_geo(kommunkod: str, year: int = 2022) -> dict:
 
 
 @cache.resource()
+def district_bboxes(year: int = 2022, county: str = COUNTY) -> dict[str, list[float]]:
+    """Each municipality's voting-district bounds (west, south, east, north) for `year`.
+
+    Maps whose GeoJSON the browser fetches by URL need only these to frame the view; the
+    parsed county file (~7 MB of Python objects) is not kept for them.
+    """
+    by_kommun: dict[str, list[dict]] = {}
+    for f in _read_geojson(f"valdistrikt_{county}_{year}.geojson")["features"]:
+        by_kommun.setdefault(f["properties"].get("kommunkod"), []).append(f)
+    return {k: list(_bounds(feats)) for k, feats in by_kommun.items() if k}
+
+
+@cache.resource()
 def build_info() -> dict:
     """data/build_info.json (when and from what the data was built); {} if absent."""
     path = data_dir() / "build_info.json"
