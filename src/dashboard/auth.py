@@ -197,11 +197,7 @@ def _secrets() -> dict[str, Any]:
 
     # Without any secrets file Streamlit searches its paths again (and builds an error) on every
     # access, several times per rerun; with one it parses once and keeps the result.
-    try:
-        paths = config.get_option("secrets.files")
-    except Exception:  # an older Streamlit without the option: let st.secrets decide
-        paths = None
-    if paths is not None and not any(os.path.exists(p) for p in paths):
+    if not any(os.path.exists(p) for p in config.get_option("secrets.files")):
         return {}
     try:
         return {k: st.secrets[k] for k in (SECTION, "auth") if k in st.secrets}

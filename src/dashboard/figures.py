@@ -157,10 +157,11 @@ def district_map(election: str, a: int, b: int, kommunkod: str, party: str, metr
     column, _, diverging, scale, suffix = DISTRICT_METRICS[metric]
     # By URL the browser fetches the geometry once; the server then needs only the bounds.
     url = q.static_geo_url(f"valdistrikt_{COUNTY}_{year}.geojson")
-    bbox = q.district_bboxes(year).get(kommunkod) if url else None
-    if bbox is None:
-        bbox = q.district_geo(kommunkod, year)["bbox"]
-    geo = url or q.district_geo(kommunkod, year)
+    if url and (bbox := q.district_bboxes(year).get(kommunkod)) is not None:
+        geo = url
+    else:  # the geometry goes inside the chart (no static serving)
+        full = q.district_geo(kommunkod, year)
+        geo, bbox = url or full, full["bbox"]
     return ui.figure(
         ("valdistrikt_karta", election, a, b, kommunkod, party, metric, year),
         maps.choropleth,
