@@ -228,6 +228,77 @@ def test_send_pause_is_short_only_while_the_server_is_quiet():
     assert "MESSAGE_FLUSH_INTERVAL_SECS" in rt.Runtime._loop_coroutine.__code__.co_names
 
 
+class _Transport:
+    """Records what reaches the socket."""
+
+    def __init__(self) -> None:
+        self.sends: list[list[bytes]] = []
+        self.closed = self.aborted = False
+
+    def writelines(self, chunks) -> None:
+        self.sends.append(list(chunks))
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def get_extra_info(self, name, default=None):
+        return f"info:{name}"
+
+
+def test_websocket_frames_of_one_burst_leave_in_one_send():
+    """Streamlit hands a session's messages to its sender one per event-loop turn and uvicorn
+    writes each frame at once: 30-40 sends per page. The launcher's transport sends a burst
+    together once a turn passes without a new write."""
+    import inspect
+
+    from streamlit.runtime import runtime as rt
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    # The premise: the send loop yields after every message, and uvicorn writes every frame.
+    assert "await asyncio.sleep(0)" in inspect.getsource(rt.Runtime._loop_coroutine)
+    assert "self.transport.write(" in inspect.getsource(WebSocketsSansIOProtocol.send)
+
+    async def go():
+        loop = asyncio.get_running_loop()
+        raw = _Transport()
+        t = serve.CoalescingTransport(raw, loop)
+        for i in range(5):  # one message per turn, as Streamlit's send loop hands them over
+            t.write(b"frame%d" % i)
+            await asyncio.sleep(0)
+        assert raw.sends == []  # still coming: nothing sent yet
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert raw.sends == [[b"frame0", b"frame1", b"frame2", b"frame3", b"frame4"]]
+        t.write(b"later")  # a new burst after a quiet turn is its own send
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert raw.sends[-1] == [b"later"]
+        t.write(b"x" * serve.CoalescingTransport.MAX_PENDING)  # a large burst goes at once
+        assert raw.sends[-1] == [b"x" * serve.CoalescingTransport.MAX_PENDING]
+        t.write(b"bye")
+        t.close()  # pending data leaves before the close
+        assert raw.sends[-1] == [b"bye"] and raw.closed
+        t2 = serve.CoalescingTransport(raw, loop)
+        t2.write(b"lost")
+        t2.abort()  # an abort drops it, as the transport itself would
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert raw.aborted and raw.sends[-1] == [b"bye"]
+        assert t.get_extra_info("peername") == "info:peername"  # the rest is delegated
+
+    run_async(go())
+    original = WebSocketsSansIOProtocol.connection_made
+    try:
+        assert serve.coalesce_websocket_writes()
+        assert serve.coalesce_websocket_writes()  # idempotent
+        assert WebSocketsSansIOProtocol.connection_made._valrummet_coalesce
+    finally:
+        WebSocketsSansIOProtocol.connection_made = original
+
+
 def test_page_scripts_are_compiled_once_per_process(monkeypatch):
     """Every new session used to clear Streamlit's script cache, so each new viewer recompiled
     app.py and the pages it visited; the launcher keeps the compiled code."""
