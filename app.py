@@ -6,13 +6,6 @@ import streamlit as st
 from dashboard import auth, meeting, page_registry, run_slots, ui
 from dashboard.errors import ValrummetError
 
-st.set_page_config(
-    page_title="Valrummet – V Storstockholm",
-    page_icon="🗳️",  # an emoji: a Material icon favicon is fetched from Google Fonts
-    layout="wide",
-    initial_sidebar_state="collapsed",
-)
-
 PUBLIC_PAGES = [
     page_registry.page(
         "pages/oversikt.py",
@@ -73,45 +66,59 @@ def internal_pages() -> list:
 HOME_ALIAS = page_registry.page("pages/oversikt.py", title="Översikt", icon=":material/dashboard:",
                                 url_path="oversikt", visibility="hidden")
 
-public = [*PUBLIC_PAGES, HANDOUT, HOME_ALIAS]
-public_paths = {p.url_path for p in public}
-logged_in = auth.is_logged_in()
-if auth.login_required() and not logged_in:
-    # Everything behind the login: the login stands in for the default page and for whatever
-    # path was asked for, so after the login the same URL (a rerun of the same page hash)
-    # opens the real page.
-    sections: dict[str, list] = {"": [
-        auth.login_page(default=True, stand_in_for=""),
-        auth.login_page(public_paths={""}, hidden=True),
-    ]}
-else:
-    sections = {"": public}
-    internal = internal_pages()
-    if internal:
-        # The login page stays registered but out of the menu: a session that logged in on
-        # /logga_in lands on "Du är inloggad" instead of "page not found".
-        sections["Internt"] = [*internal, auth.login_page(hidden=True)]
+
+def main() -> None:
+    """One run: page config, navigation (what this viewer may see), chrome, the page."""
+    st.set_page_config(
+        page_title="Valrummet – V Storstockholm",
+        page_icon="🗳️",  # an emoji: a Material icon favicon is fetched from Google Fonts
+        layout="wide",
+        initial_sidebar_state="collapsed",
+    )
+    public = [*PUBLIC_PAGES, HANDOUT, HOME_ALIAS]
+    public_paths = {p.url_path for p in public}
+    logged_in = auth.is_logged_in()
+    if auth.login_required() and not logged_in:
+        # Everything behind the login: the login stands in for the default page and for whatever
+        # path was asked for, so after the login the same URL (a rerun of the same page hash)
+        # opens the real page.
+        sections: dict[str, list] = {"": [
+            auth.login_page(default=True, stand_in_for=""),
+            auth.login_page(public_paths={""}, hidden=True),
+        ]}
     else:
-        sections[""] = [*public, auth.login_page(public_paths)]
+        sections = {"": public}
+        internal = internal_pages()
+        if internal:
+            # The login page stays registered but out of the menu: a session that logged in on
+            # /logga_in lands on "Du är inloggad" instead of "page not found".
+            sections["Internt"] = [*internal, auth.login_page(hidden=True)]
+        else:
+            sections[""] = [*public, auth.login_page(public_paths)]
 
-meeting_mode = meeting.active()
-page = st.navigation(sections, position="hidden" if meeting_mode else "top")
+    meeting_mode = meeting.active()
+    page = st.navigation(sections, position="hidden" if meeting_mode else "top")
 
-if meeting_mode:
-    meeting.style()
-else:
-    with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="chrome"):
-        if page.url_path in meeting.PAGES_WITH_SCREENS:
-            st.button("Mötesläge", icon=":material/co_present:", on_click=meeting.enter, key="moteslage",
-                      help="Stora siffror, ett budskap per skärm – för att visa på en skärm vid mötet.")
-        ui.copy_link()
-        if logged_in:
-            st.button("Logga ut", icon=":material/logout:", on_click=auth.logout, key="logga_ut")
+    if meeting_mode:
+        meeting.style()
+    else:
+        with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="chrome"):
+            if page.url_path in meeting.PAGES_WITH_SCREENS:
+                st.button("Mötesläge", icon=":material/co_present:", on_click=meeting.enter, key="moteslage",
+                          help="Stora siffror, ett budskap per skärm – för att visa på en skärm vid mötet.")
+            ui.copy_link()
+            if logged_in:
+                st.button("Logga ut", icon=":material/logout:", on_click=auth.logout, key="logga_ut")
 
-try:
-    with run_slots.slot():  # a crowd's scripts take turns instead of all holding memory at once
+    try:
         if not (meeting_mode and meeting.render(page)):
             page.run()
-except ValrummetError as exc:
-    # A problem the user (or the operator) can fix, e.g. data not built yet: say it plainly.
-    st.error(str(exc), icon=":material/error:")
+    except ValrummetError as exc:
+        # A problem the user (or the operator) can fix, e.g. data not built yet: say it plainly.
+        st.error(str(exc), icon=":material/error:")
+
+
+# The whole run holds one of the process's run slots: when a room opens the link in the same
+# second, the scripts run a few at a time, oldest first (dashboard.run_slots).
+with run_slots.slot():
+    main()

@@ -1,4 +1,4 @@
-"""The per-process cap on concurrent page runs (dashboard.run_slots)."""
+"""The per-process cap on concurrent script runs, handed out oldest first (dashboard.run_slots)."""
 from __future__ import annotations
 
 import threading
@@ -10,11 +10,11 @@ from dashboard import run_slots
 
 
 def test_cap_from_the_environment():
-    assert run_slots.max_runs({}) == run_slots.DEFAULT_MAX_RUNS == 3
+    assert run_slots.max_runs({}) == run_slots.DEFAULT_MAX_RUNS == 2
     assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "5"}) == 5
     assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "0"}) == 1  # never zero: nothing would run
-    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": " "}) == 3
-    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "tre"}) == 3
+    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": " "}) == 2
+    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "tre"}) == 2
 
 
 def test_at_most_the_cap_run_at_once_and_every_run_finishes():
@@ -38,6 +38,40 @@ def test_at_most_the_cap_run_at_once_and_every_run_finishes():
         t.join(10)
     assert sorted(done) == list(range(12))
     assert peak[0] == run_slots.max_runs()  # 12 overlapping runs: the cap is reached, never passed
+    assert run_slots._SLOTS.free() == run_slots.max_runs() and run_slots._SLOTS.waiting() == 0
+
+
+def _wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def test_slots_go_to_the_oldest_waiter_not_to_a_newcomer():
+    slots = run_slots.FifoSlots(1)
+    slots.acquire()  # the slot is taken
+    order: list[str] = []
+
+    def run(name: str) -> None:
+        slots.acquire()
+        order.append(name)
+        slots.release()
+
+    waiters = []
+    for name in ("first", "second", "third"):  # queue up one at a time, in this order
+        t = threading.Thread(target=run, args=(name,))
+        t.start()
+        _wait_until(lambda n=len(waiters) + 1: slots.waiting() == n)
+        waiters.append(t)
+    slots.release()
+    # A newcomer arriving just as the slot is handed over waits behind everyone queued.
+    late = threading.Thread(target=run, args=("newcomer",))
+    late.start()
+    for t in [*waiters, late]:
+        t.join(5)
+    assert order == ["first", "second", "third", "newcomer"]
+    assert slots.free() == 1 and slots.waiting() == 0
 
 
 def test_a_stopped_run_gives_its_slot_back():
@@ -49,20 +83,14 @@ def test_a_stopped_run_gives_its_slot_back():
         with pytest.raises(StopRun):
             with run_slots.slot():
                 raise StopRun
+    assert run_slots._SLOTS.free() == run_slots.max_runs()
     acquired = threading.Event()
 
     def page() -> None:
         with run_slots.slot():
             acquired.set()
 
-    for _ in range(run_slots.max_runs()):
-        t = threading.Thread(target=page)
-        t.start()
-        t.join(5)
-    assert acquired.is_set()
-    # Every slot is free again: as many holders as the cap get in at once without waiting.
-    holders = [run_slots._SLOTS.acquire(timeout=1) for _ in range(run_slots.max_runs())]
-    for ok in holders:
-        if ok:
-            run_slots._SLOTS.release()
-    assert all(holders)
+    t = threading.Thread(target=page)
+    t.start()
+    t.join(5)
+    assert acquired.is_set() and run_slots._SLOTS.free() == run_slots.max_runs()
