@@ -94,6 +94,8 @@ def test_kommuner_default_is_kommunval_2018_2022():
     # no electorate for kommunval 2018: missing, never 0
     assert table["Valdeltagande 2018 (%)"].isna().all()
     assert "antal röstberättigade saknas" in body
+    marked = at.selectbox(key="kommun")
+    assert marked.index == 0 and marked.options[:2] == ["Ingen", "Botkyrka"] and len(marked.options) == 27
 
 
 def test_kommuner_deep_link_riksdag():

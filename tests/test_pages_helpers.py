@@ -55,6 +55,16 @@ def test_period_labels_round_trip():
     assert state.period_text((2018, 2022)) == "2018 → 2022"
 
 
+def test_selector_options_are_read_once_and_shared_read_only():
+    df = pd.DataFrame({"kommunkod": ["0127", "0180"], "kommun": ["Botkyrka", "Stockholm"]})
+    codes, names = state.options(df, "kommunkod", "kommun")
+    assert codes == ("0127", "0180") and dict(names) == {"0127": "Botkyrka", "0180": "Stockholm"}
+    again = state.options(df, "kommunkod", "kommun")
+    assert again[0] is codes and again[1] is names  # no per-session copies
+    with pytest.raises(TypeError):
+        names["0127"] = "changed"  # type: ignore[index]
+
+
 def test_party_labels_unique_for_urls():
     df = pd.DataFrame({"party": ["Skp", "SKP", "V"], "name": ["SKP", "SKP", "Vänsterpartiet"]})
     labels = queries.party_labels(df)["label"].tolist()
