@@ -137,3 +137,12 @@ def test_client_counts_a_raising_page_as_failed_although_it_finished(tmp_path):
     assert raised.failure == "exception: ValueError: trasig sida"
     assert error.failure == "error shown: Data saknas"
     assert missing.failure == "page not found: "
+
+
+def test_a_soak_run_alone_reports_only_the_soak_target():
+    from bench.load import report
+    from bench.load.scenarios import Result
+
+    table = report.targets({("s", "tuned"): Result("s", "tuned")}, {"soak": "+10 MB", "soak_ok": "yes"})
+    assert "| no growth > 50 MB over a 10-minute soak | +10 MB | – | **met** |" in table
+    assert "(d)" not in table  # the crowd scenarios have their own section

@@ -152,7 +152,8 @@ def verdict(ok: bool | None) -> str:
 def burst_floor(d: Result, processes: int = 2) -> str:
     """What (d) can reach at its measured cost: a same-second crowd is a closed system, each
     viewer always waiting on one view, so by Little's law the mean view time is at least
-    viewers per process × server CPU per view (on one core per process). p95 sits above it."""
+    viewers per process × server CPU per view (on one core per process). With the run slots
+    handing out runs oldest first (dashboard.run_slots) p95 sits close above it."""
     views = len(d.views)
     viewers = sum(v.step == "deeplink" for v in d.views)
     if not views or not viewers or not d.server_cpu_s:
@@ -162,8 +163,9 @@ def burst_floor(d: Result, processes: int = 2) -> str:
     return (f"Why (d) is where it is: {viewers} viewers each keep one view waiting, so by Little's law a view "
             f"takes on average at least {viewers // processes} viewers per process × {cpu_ms:.0f} ms of server CPU "
             f"per view (server CPU {d.server_cpu_s:.1f} s over {views} views, connecting included) = "
-            f"{floor_ms / 1000:.1f} s, whatever the scheduling; p95 ≤ {BURST_P95_MS / 1000:.0f} s needs the "
-            f"CPU per view well below {BURST_P95_MS * processes / viewers:.0f} ms.")
+            f"{floor_ms / 1000:.1f} s, whatever the scheduling (the run slots keep p95 close to it); "
+            f"p95 ≤ {BURST_P95_MS / 1000:.0f} s needs the CPU per view below "
+            f"{BURST_P95_MS * processes / viewers:.0f} ms.")
 
 
 def targets(results: dict[tuple[str, str], Result], notes: dict[str, str]) -> str:
@@ -220,7 +222,7 @@ def targets(results: dict[tuple[str, str], Result], notes: dict[str, str]) -> st
         rows.append(f"| (d) same second, 2 processes behind the proxy: p95 ≤ {BURST_P95_MS / 1000:.0f} s, zero failures | "
                     f"p95 {ms(s['p95'])} ms, {len(d.failures())} failures | – | "
                     f"{verdict(s['p95'] <= BURST_P95_MS and not d.failures())} |")
-    else:
+    elif any(k[0] != "s" for k in results):  # a soak run alone has its own section: no (d) row
         rows.append(f"| (d) same second, 2 processes behind the proxy: p95 ≤ {BURST_P95_MS / 1000:.0f} s | "
                     f"{notes.get('d', 'not run')} | – | not measured |")
     crowds = [(k, r) for k, r in results.items() if k[0] in ("b", "c", "d", "p") and k[1] == "tuned"]
