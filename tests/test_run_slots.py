@@ -10,14 +10,16 @@ from dashboard import run_slots
 
 
 def test_cap_from_the_environment():
-    assert run_slots.max_runs({}) == run_slots.DEFAULT_MAX_RUNS == 2
+    assert run_slots.max_runs({}) == run_slots.DEFAULT_MAX_RUNS == 1
     assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "5"}) == 5
     assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "0"}) == 1  # never zero: nothing would run
-    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": " "}) == 2
-    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "tre"}) == 2
+    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": " "}) == 1
+    assert run_slots.max_runs({"VALRUMMET_MAX_RUNS": "tre"}) == 1
 
 
-def test_at_most_the_cap_run_at_once_and_every_run_finishes():
+@pytest.mark.parametrize("cap", [1, 3])
+def test_at_most_the_cap_run_at_once_and_every_run_finishes(cap, monkeypatch):
+    monkeypatch.setattr(run_slots, "_SLOTS", run_slots.FifoSlots(cap))
     lock = threading.Lock()
     running, peak, done = [0], [0], []
 
@@ -37,8 +39,8 @@ def test_at_most_the_cap_run_at_once_and_every_run_finishes():
     for t in threads:
         t.join(10)
     assert sorted(done) == list(range(12))
-    assert peak[0] == run_slots.max_runs()  # 12 overlapping runs: the cap is reached, never passed
-    assert run_slots._SLOTS.free() == run_slots.max_runs() and run_slots._SLOTS.waiting() == 0
+    assert peak[0] == cap  # 12 overlapping runs: the cap is reached, never passed
+    assert run_slots._SLOTS.free() == cap and run_slots._SLOTS.waiting() == 0
 
 
 def _wait_until(condition, timeout: float = 5.0) -> None:

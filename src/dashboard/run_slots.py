@@ -6,16 +6,19 @@ one of them at a time anyway, so the crowd gains nothing from the others being h
 under processor sharing every page of the crowd finishes near the end of the crowd's work,
 the server's event loop (which sends the messages and accepts the connections) waits for the
 GIL behind hundreds of script threads, and each of them holds its page's working memory.
-With a few slots handed out in arrival order, pages finish one after another and the event
-loop keeps up. Measured with 300 viewers in one second on one process, app.py's whole run in
-2 FIFO slots against 3 unordered slots around the page alone (three runs each): p95 over all
-views 1.00-1.05x its floor (viewers x server CPU per view) against 1.2-1.4x, i.e. 3.5-6.0 s
-against 6.6-8.7 s on this noisy machine; median connection set-up 0.7-1.5 s against 1.8-2.3 s.
-One slot did about as well (1.04-1.10x); three FIFO slots, or two unordered ones around the
-whole run, did not (1.6-1.7x).
+With slots handed out in arrival order, pages finish one after another and the event loop
+keeps up. Measured with 300 viewers in one second on one process, app.py's whole run in FIFO
+slots against 3 unordered slots around the page alone: p95 over all views 1.00-1.10x its
+floor (viewers x server CPU per view) against 1.2-1.4x, i.e. 3.5-6.0 s against 6.6-8.7 s on
+this noisy machine; three FIFO slots, or two unordered ones around the whole run, did not help
+(1.6-1.7x). Through the proxy with two processes (scenario (d), alternating runs), one slot
+beat two: p95 3.7-4.2 s against 4.6-5.5 s, first pages p95 3.2 s against 4.8-6.0 s. With
+one script thread the event loop, which accepts the connections and sends every session's
+messages, waits for the GIL behind one thread instead of two.
 
-The cap is per process (VALRUMMET_MAX_RUNS, standard 2): a slow run such as a large import
-leaves the others room. A script that is stopped or rerun while it holds a slot gives it back
+The cap is per process (VALRUMMET_MAX_RUNS, standard 1). A slow run holds the slot: a large
+activity import on an internal page (1.4-3.6 s for 100 000 rows) delays the views that arrive
+meanwhile on that process; VALRUMMET_MAX_RUNS=2 leaves them room at some cost in a crowd. A script that is stopped or rerun while it holds a slot gives it back
 (the slot is a `with` block, and Streamlit stops scripts by raising in them).
 """
 from __future__ import annotations
@@ -27,7 +30,7 @@ import os
 import threading
 from collections.abc import Iterator
 
-DEFAULT_MAX_RUNS = 2
+DEFAULT_MAX_RUNS = 1
 _LOG = logging.getLogger(__name__)
 
 
