@@ -241,8 +241,8 @@ def coalesce_websocket_writes() -> bool:
 
     Streamlit sends every message as its own websocket frame, and uvicorn writes each frame to
     the socket at once: 30-40 sends per page view. With TCP_NODELAY each send is a segment that
-    the kernel delivers (loopback, or to nginx) inside the send call: ~17 % of the server's
-    CPU per view (py-spy), and as many reads for the proxy and the browser. A session's queued
+    the kernel delivers (loopback, or to nginx) inside the send call, and the proxy and the
+    browser read each one. Measured (cpu_ab): 4-5 % less server CPU per view, 7-9 % less wall. A session's queued
     messages leave in one burst (Streamlit's sender drains its queue without yielding), so
     collecting the writes of one loop turn batches a burst into one `writelines`; the data
     leaves at the end of the same turn. Returns True when installed.
