@@ -119,6 +119,6 @@ def main() -> None:
 
 
 # The whole run holds one of the process's run slots: when a room opens the link in the same
-# second, the scripts run a few at a time, oldest first (dashboard.run_slots).
+# second, the scripts run one at a time (by default), oldest first (dashboard.run_slots).
 with run_slots.slot():
     main()

@@ -244,6 +244,9 @@ class _Transport:
     def abort(self) -> None:
         self.aborted = True
 
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
     def get_extra_info(self, name, default=None):
         return f"info:{name}"
 

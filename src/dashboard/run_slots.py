@@ -1,4 +1,5 @@
-"""At most a few script runs at a time in one server process; the rest wait their turn, oldest first.
+"""At most a few script runs at a time in one server process (one by default); the rest wait
+their turn, oldest first.
 
 Streamlit runs every session's script in its own thread. When a link is shared at a meeting,
 hundreds of viewers arrive in the same second and as many scripts start at once. The GIL runs
@@ -18,8 +19,9 @@ messages, waits for the GIL behind one thread instead of two.
 
 The cap is per process (VALRUMMET_MAX_RUNS, standard 1). A slow run holds the slot: a large
 activity import on an internal page (1.4-3.6 s for 100 000 rows) delays the views that arrive
-meanwhile on that process; VALRUMMET_MAX_RUNS=2 leaves them room at some cost in a crowd. A script that is stopped or rerun while it holds a slot gives it back
-(the slot is a `with` block, and Streamlit stops scripts by raising in them).
+meanwhile on that process; VALRUMMET_MAX_RUNS=2 leaves them room at some cost in a crowd. A
+script that is stopped or rerun while it holds a slot gives it back (the slot is a `with`
+block, and Streamlit stops scripts by raising in them).
 """
 from __future__ import annotations
 

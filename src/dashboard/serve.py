@@ -113,8 +113,8 @@ def _prepare_process() -> None:
       internal URL would get Streamlit's "Page not found" dialog. app.py always routes with
       st.navigation, so the server starts in that mode.
     * Clients' `clear_cache` messages are ignored from the start (dashboard.auth).
-    * Replies go out without Nagle's delay (`enable_tcp_nodelay`), and the websocket frames a
-      session sends in one event-loop turn go out in one send (`coalesce_websocket_writes`).
+    * Replies go out without Nagle's delay (`enable_tcp_nodelay`), and each burst of a
+      session's websocket frames goes out in one send (`coalesce_websocket_writes`).
     * A quiet server sends queued messages with a shorter pause (`adapt_flush_interval`).
     * Page scripts are compiled once per process, not once per new session (`keep_script_bytecode`).
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
@@ -222,7 +222,8 @@ class CoalescingTransport:
     def flush(self) -> None:
         if self._pending:
             pending, self._pending, self._size = self._pending, [], 0
-            self._transport.writelines(pending)
+            if not self._transport.is_closing():  # the peer left: nothing can be sent
+                self._transport.writelines(pending)
 
     def close(self) -> None:
         self.flush()
@@ -237,15 +238,15 @@ class CoalescingTransport:
 
 
 def coalesce_websocket_writes() -> bool:
-    """Send the websocket frames a connection writes in one event-loop turn with one syscall.
+    """Send each burst of websocket frames a connection writes with one syscall.
 
     Streamlit sends every message as its own websocket frame, and uvicorn writes each frame to
     the socket at once: 30-40 sends per page view. With TCP_NODELAY each send is a segment that
     the kernel delivers (loopback, or to nginx) inside the send call, and the proxy and the
-    browser read each one. Measured (cpu_ab): 4-5 % less server CPU per view, 7-9 % less wall. A session's queued
-    messages leave in one burst (Streamlit's sender drains its queue without yielding), so
-    collecting the writes of one loop turn batches a burst into one `writelines`; the data
-    leaves at the end of the same turn. Returns True when installed.
+    browser read each one. Streamlit hands a session's messages to its sender one per loop
+    turn, so `CoalescingTransport` holds them until a turn passes without a new write: ~4
+    sends per view. Measured (cpu_ab): 4-5 % less server CPU, 7-9 % less wall per view.
+    Returns True when installed.
     """
     import asyncio
 
