@@ -38,12 +38,20 @@ def test_municipality_change_riksdag_v_most_fell():
     assert (region.change_pp > 0).sum() > 13
 
 
-def test_municipality_change_2026_has_only_stockholm_city():
-    df = db.execute("municipality_change", dict(P, election="riksdag", from_year="2022", to_year="2026"))
-    have = df[df.share_to.notna()]
-    assert have.kommunkod.tolist() == ["0180"]
-    assert round(have.share_to.iloc[0], 2) == 13.04
-    assert df.share_from.notna().sum() == 26
+def test_municipality_change_2026_has_every_municipality():
+    """2022→2026 answers for all 26 municipalities in all three elections, with the count status
+    of each figure: final except the region election outside Stockholm city (election night)."""
+    for election in ("riksdag", "region", "kommun"):
+        df = db.execute("municipality_change", dict(P, election=election, from_year="2022", to_year="2026"))
+        assert len(df) == 26 and df.share_to.notna().all() and df.share_from.notna().all(), election
+        assert (df.count_status_from == "final").all()
+        to = df.set_index("kommunkod").count_status_to
+        if election == "region":
+            assert to["0180"] == "final" and (to.drop("0180") == "preliminary").all()
+        else:
+            assert (to == "final").all(), election
+    rd = db.execute("municipality_change", dict(P, election="riksdag", from_year="2022", to_year="2026"))
+    assert round(rd.set_index("kommunkod").loc["0180", "share_to"], 2) == 13.04
 
 
 def test_area_change_valkrets_02_excludes_stockholm_city():

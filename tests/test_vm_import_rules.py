@@ -292,28 +292,78 @@ def test_party_codes():
 
 
 # -- the query database ------------------------------------------------------------------------
-def test_attach_imported_replaces_same_election_year(data_dir, tmp_path):
+def _base_tables(con, rows: list[tuple]) -> None:
+    """Base area_totals/area_votes/elections/parties in `con` from
+    (election, year, level, area_code, kommunkod, count_status, source, valid, V votes)."""
+    from dashboard.vm_import.store import AREA_TOTALS, AREA_VOTES
+
+    t = pd.DataFrame(rows, columns=["election", "year", "level", "area_code", "kommunkod", "count_status",
+                                    "source", "valid_votes", "v"])
+    totals = t.drop(columns="v").assign(county_code="01")
+    for f in AREA_TOTALS:
+        if f.name not in totals:
+            totals[f.name] = None
+    votes_df = t[["election", "year", "level", "area_code", "source", "v"]].rename(columns={"v": "votes"})
+    votes_df = votes_df.assign(party="V")
+    for f in AREA_VOTES:
+        if f.name not in votes_df:
+            votes_df[f.name] = None
+    con.execute("CREATE TABLE area_totals AS SELECT * REPLACE (year::SMALLINT AS year, "
+                "is_collection::BOOLEAN AS is_collection) FROM totals")
+    con.execute("CREATE TABLE area_votes AS SELECT * REPLACE (year::SMALLINT AS year) FROM votes_df")
+    con.execute("CREATE TABLE elections AS SELECT DISTINCT election, year, count_status FROM area_totals")
+
+
+def test_precedence_area_by_area(data_dir, tmp_path):
+    """store.PRECEDENCE_SQL: per (election, year, level, area) – districts per municipality –
+    final beats preliminary, and an imported official file beats the base copy at the same count."""
     import_files([write(fx.kommun_preliminary(), tmp_path / "p"),
                   write(fx.riksdag_final(), tmp_path / "s")], data_dir)
     con = duckdb.connect()
-    con.execute("CREATE TABLE area_totals AS SELECT * FROM (VALUES "
-                "('kommun', 2022::SMALLINT, 'municipality', '0114', 25000::BIGINT), "
-                "('kommun', 2026::SMALLINT, 'municipality', '0114', 1::BIGINT)) "
-                "t(election, year, level, area_code, valid_votes)")
-    con.execute("CREATE TABLE area_votes AS SELECT election, year, level, area_code, "
-                "'V' AS party, 10::BIGINT AS votes FROM area_totals")
-    con.execute("CREATE TABLE elections AS SELECT DISTINCT election, year, 'final' AS "
-                "count_status FROM area_totals")
+    _base_tables(con, [
+        ("kommun", 2022, "municipality", "0114", "0114", "final", "scb", 25000, 10),
+        ("kommun", 2026, "municipality", "0114", "0114", "final", "copy", 29159, 2758),
+        ("kommun", 2026, "kommunvalkrets", "011400", "0114", "preliminary", "copy", 26000, 2400),
+        ("kommun", 2026, "municipality", "0115", "0115", "preliminary", "copy", 21000, 800),
+        ("riksdag", 2026, "municipality", "0180", "0180", "final", "copy", 652543, 85059),
+        ("riksdag", 2026, "municipality", "0127", "0127", "final", "copy", 48889, 7338),
+        ("riksdag", 2026, "district", "01800101", "0180", "preliminary", "copy", 900, 100),
+        ("riksdag", 2026, "district", "01800199", "0180", "preliminary", "copy", 800, 90),
+        ("riksdag", 2026, "district", "01270101", "0127", "preliminary", "copy", 700, 80),
+    ])
     con.execute(f"CREATE TABLE parties AS SELECT * FROM read_parquet('{data_dir}/parties.parquet')")
     assert attach_imported(con, data_dir) == [("kommun", 2026), ("riksdag", 2026)]
-    got = con.execute("SELECT year, valid_votes, count_status FROM area_totals WHERE "
-                      "election = 'kommun' AND level = 'municipality' ORDER BY year").fetchall()
-    assert got == [(2022, 25000, None), (2026, 1878, "preliminary")]
+
+    def src(election, level, code):
+        return con.execute("SELECT source, count_status FROM area_totals WHERE election = ? AND year = 2026 "
+                           "AND level = ? AND area_code = ?", [election, level, code]).fetchall()
+
+    # final copy vs preliminary official: final wins; 2022 is untouched
+    assert src("kommun", "municipality", "0114") == [("copy", "final")]
+    assert con.execute("SELECT source FROM area_totals WHERE year = 2022").fetchall() == [("scb",)]
+    # preliminary copy vs preliminary official: the official file wins
+    assert src("kommun", "kommunvalkrets", "011400") == [
+        ("vm_resultatfil:Val_2026_preliminar_0114_KF.zip", "preliminary")]
+    # final copy vs final official: the official file wins; no import for 0127 and 0115: the copy stays
+    assert src("riksdag", "municipality", "0180") == [("vm_resultatfil:Val_2026_slutlig_00_RD.zip", "final")]
+    assert src("riksdag", "municipality", "0127") == [("copy", "final")]
+    assert src("kommun", "municipality", "0115") == [("copy", "preliminary")]
+    # districts are replaced per municipality: none of the copy's Stockholm districts is left
+    # (not even 01800199, which the official file does not have), Botkyrka's stay
+    d = con.execute("SELECT area_code, source FROM area_totals WHERE level = 'district' "
+                    "AND election = 'riksdag' ORDER BY area_code").fetchall()
+    assert ("01800199", "copy") not in d and ("01270101", "copy") in d
+    assert {s for c, s in d if c.startswith("0180")} == {"vm_resultatfil:Val_2026_slutlig_00_RD.zip"}
+    # area_votes follows area_totals row for row
     assert con.execute("SELECT votes FROM area_votes WHERE election = 'kommun' AND year = 2026 "
-                       "AND level = 'municipality' AND party = 'V'").fetchall() == [(157,)]
-    assert con.execute("SELECT election, year, count_status FROM elections ORDER BY ALL"
-                       ).fetchall() == [("kommun", 2022, "final"), ("kommun", 2026, "preliminary"),
-                                        ("riksdag", 2026, "final")]
+                       "AND level = 'municipality' AND area_code = '0114' AND party = 'V'").fetchall() == [(2758,)]
+    orphans = con.execute("SELECT count(*) FROM area_votes v ANTI JOIN area_totals t "
+                          "USING (election, year, level, area_code)").fetchone()[0]
+    assert orphans == 0
+    # elections: one row per election × year × count status of the merged rows
+    assert con.execute("SELECT election, year, count_status FROM elections ORDER BY ALL").fetchall() == [
+        ("kommun", 2022, "final"), ("kommun", 2026, "final"), ("kommun", 2026, "preliminary"),
+        ("riksdag", 2026, "final"), ("riksdag", 2026, "preliminary")]
     assert con.execute("SELECT name, kind FROM parties WHERE party = 'P1999'").fetchall() == [
         ("Exempelpartiet", "other")]
 

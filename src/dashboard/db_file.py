@@ -35,6 +35,10 @@ TABLES = {
     "elections": True,
     "population": True,
     "seats_official": True,
+    # written by the build since the 2026 data (docs/data-model.md)
+    "councils": True,
+    "area_notes": True,
+    "turnout": True,
 }
 
 CACHE_ENV = "VALRUMMET_DB_CACHE"

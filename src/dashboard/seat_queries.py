@@ -8,7 +8,8 @@ Inputs per council (election, year):
   rows); SCB's `ÖVR` bucket (parties.kind = 'bucket') is not a party: its votes count only
   in the valid-vote total behind the threshold;
 * for a council with several constituencies, votes per constituency (`kommunvalkrets` /
-  `rf_valkrets` rows) and eligible voters per constituency (sums of the district rows);
+  `rf_valkrets` rows) and the fixed seats per constituency: as published (`councils` table,
+  2026), else distributed by the eligible voters per constituency (sums of the district rows);
 * the council size: the official seats of that year, else of the latest earlier year
   (column `council_size_year` says which).
 
@@ -56,7 +57,9 @@ class Council:
     complete: bool = True
     constituency_votes: dict[str, dict[str, int]] | None = None
     eligible: dict[str, int] | None = None
+    fixed_seats: dict[str, int] | None = None  # per constituency, as published (else from `eligible`)
     n_constituencies: int = 1
+    count_status: str = "final"  # of the council's result row: final / preliminary
     council_size: int | None = None
     council_size_year: int | None = None
     official: dict[str, int] = field(default_factory=dict)  # official seats of this year
@@ -68,6 +71,7 @@ class Council:
         return dict(
             election=self.election,
             constituency_votes=self.constituency_votes,
+            fixed_seats=self.fixed_seats,
             eligible=self.eligible,
             other_votes=self.other_votes,
         )
@@ -117,7 +121,7 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
     con = db.connect(directory)
     p = {"election": election, "year": year, "level": COUNCIL_LEVEL[election]}
     totals = _sql(con, """
-        SELECT area_code, area_name, county_code, valid_votes FROM area_totals
+        SELECT area_code, area_name, county_code, valid_votes, count_status FROM area_totals
         WHERE election = $election AND year = $year AND level = $level ORDER BY area_code""", p)
     votes = _sql(con, """
         SELECT v.area_code, v.party, v.votes, v.votes_min, v.precision, coalesce(pa.kind, 'other') AS kind
@@ -139,6 +143,9 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
         SELECT {code_col} AS area_code, sum(eligible) AS eligible FROM area_totals
         WHERE election = $election AND year = $year AND level = 'district' AND {code_col} IS NOT NULL
         GROUP BY 1""", p)
+    fixed = _sql(con, """
+        SELECT area_code, fixed_seats FROM councils
+        WHERE election = $election AND year = $year AND level = $level AND fixed_seats IS NOT NULL""", pc)
     sizes = _sql(con, """
         SELECT year, area_code, sum(seats) AS size FROM seats_official
         WHERE election = $election AND year <= $year GROUP BY 1, 2""", p)
@@ -147,6 +154,7 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
     kinds = dict(_sql(con, "SELECT party, kind FROM parties", {}).itertuples(index=False))
 
     eligible_by_c = dict(zip(eligible.area_code, eligible.eligible.astype("int64")))
+    fixed_by_c = dict(zip(fixed.area_code, fixed.fixed_seats.astype("int64")))
     size_by_area: dict[str, tuple[int, int]] = {}
     for r in sizes.sort_values("year").itertuples():
         size_by_area[r.area_code] = (int(r.size), int(r.year))  # latest year wins
@@ -171,6 +179,7 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
             precision=dict(zip(parties.party, parties.precision)),
             itemised=bool((g.kind != "bucket").all()),
             official=official_by_area.get(t.area_code, {}),
+            count_status=t.count_status,
         )
         hidden_won = any(s > 0 and kinds.get(q) != "riksdag" for q, s in council.official.items())
         council.complete = council.itemised or bool(council.official) and not hidden_won
@@ -187,8 +196,9 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
                         f"data/area_votes.parquet: {party} har {v} röster i {t.area_name} ({t.area_code}) "
                         f"men {summed.get(party, 0)} summerat över valkretsarna ({CONSTITUENCY_LEVEL[election]})."
                     )
+            published = all(c in fixed_by_c for c in cv)
             missing = [c for c in cv if c not in eligible_by_c]
-            if missing:
+            if missing and not published:
                 raise QueryError(
                     f"data/area_totals.parquet: röstberättigade saknas för valkrets {', '.join(missing)} "
                     f"i {t.area_name} (kolumnen {code_col} på distriktsraderna)."
@@ -196,7 +206,10 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
             allp = set(summed) | set(council.votes)
             council.constituency_votes = {c: {q: pv.get(q, 0) for q in allp} for c, pv in cv.items()}
             council.votes = {q: summed.get(q, 0) for q in allp}
-            council.eligible = {c: int(eligible_by_c[c]) for c in cv}
+            if published:
+                council.fixed_seats = {c: int(fixed_by_c[c]) for c in cv}
+            else:
+                council.eligible = {c: int(eligible_by_c[c]) for c in cv}
             council.n_constituencies = len(cv)
         council.other_votes = valid - sum(council.votes.values())
         if council.other_votes < 0:
@@ -259,7 +272,7 @@ def councils_for(election: str, year: int, directory: Path | None = None) -> dic
 COLUMNS = [
     "area", "area_name", "party", "seats", "official_seats", "votes", "share_pct", "precision",
     "votes_to_next_seat", "margin_on_last_seat", "council_size", "council_size_year",
-    "threshold_pct", "constituencies", "tie", "complete",
+    "threshold_pct", "constituencies", "tie", "complete", "count_status",
 ]
 
 
@@ -273,6 +286,7 @@ def _party_row(c: Council, party: str) -> dict:
         "precision": c.precision.get(party, "exact"),
         "council_size": c.council_size, "council_size_year": c.council_size_year,
         "constituencies": c.n_constituencies, "complete": c.complete,
+        "count_status": c.count_status,
     }
     if not c.complete:
         # A party hidden in ÖVR won seats: no allocation, only the official seats.

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import pandas_default_strings
 from ..errors import SourceFileError
+from . import found_2026 as F
 from . import results as R
 from .sources import read_csv, read_json, require_file, sha256, slug
 
@@ -40,7 +41,9 @@ SOURCE_INFO = {
         "Härlett ur offentliga data (valvaka-2026: MIT; oflyt: CC BY-NC-SA 4.0).",
     ),
     "bippen_polisim_riksdag2026_valkrets": (
-        "Valmyndigheten, riksdagsvalet 2026 slutligt per riksdagsvalkrets (RD_NN_S.json), via github.com/Bippen/PoliSim",
+        "Valmyndigheten, riksdagsvalet 2026 slutligt per riksdagsvalkrets (RD_NN_S.json), via github.com/Bippen/PoliSim. "
+        "Används för de 27 valkretsarna och 20 länen utanför Stockholms län; för valkrets 01 och 02, Stockholms län och "
+        "riket används kisabaka-kopian (samma siffror, kontrolleras vid varje bygge, men den specificerar småpartierna)",
         "Offentliga data (Valmyndigheten), tredjepartskopia; ingen licensfil.",
     ),
     "scb_mandat_2022": (
@@ -89,6 +92,7 @@ class PartyCodes:
         self._by_key: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._colours: dict[str, str] = {}
+        self._reserved: set[str] = set()
         for row in df.itertuples():
             code = self.MAIN_BY_NAME.get(row.key)
             if code is None:
@@ -112,6 +116,62 @@ class PartyCodes:
         self._by_key[key] = code
         self._names.setdefault(code, name)
         return code
+
+    def codes(self) -> set[str]:
+        """Every code given out or reserved so far."""
+        return set(self._names) | set(self._by_key.values()) | self._reserved
+
+    def reserve(self, used: set[str]) -> None:
+        """Codes already in the tables without a name here (e.g. the 2018 district files'
+        column headers): a new party must not get one of them by accident."""
+        self._reserved |= set(used)
+
+    def match(self, name: str | None, abbrev: str | None = None, partikod: str | None = None) -> str:
+        """The code of a party named in a later source (2026), consistent with the earlier ones.
+
+        1. The same name (case, accents and punctuation ignored) as a known party: its code.
+           Also the name with its abbreviation in parentheses ('NY REFORM' (NR) = 'NY REFORM (NR)').
+        2. The abbreviation is already a code (case ignored; a party of the party lists before a
+           bare column header) and the source gives no name, or one name's words contain the
+           other's ('Volt' = 'Volt Sverige', 'SKP KOMMUNISTERNA' = 'SKP'): that code.
+        3. Otherwise a new party: its abbreviation, else its name, else `P<partikod>` – the first
+           that is not a code yet (case ignored). An abbreviation taken by a party of another
+           name is never reused ('Mälaröpartiet' (Ö) is not assumed to be 2022's 'Öpartiet' (Ö)).
+        """
+        abbrev = (abbrev or "").strip()
+        if name:
+            key = slug(name)
+            if key in self.MAIN_BY_NAME:
+                return self.MAIN_BY_NAME[key]
+            if key in self._by_key:
+                return self._by_key[key]
+            if abbrev and slug(f"{name} ({abbrev})") in self._by_key:
+                code = self._by_key[slug(f"{name} ({abbrev})")]
+                self._by_key[key] = code
+                return code
+        known = self.codes()
+        if not name and not abbrev and partikod and self._names.get(f"P{partikod}", "").startswith("Partikod "):
+            return f"P{partikod}"  # the same unnamed party again
+        if abbrev:
+            mine = set(slug(name).split("-")) if name else set()
+            same = sorted((c for c in known if c.casefold() == abbrev.casefold()),
+                          key=lambda c: (c not in self._names, c != abbrev, c))
+            for code in same:
+                other = set(slug(self._names.get(code, code)).split("-"))
+                if not name or mine <= other or other <= mine:
+                    if name:
+                        self._by_key[slug(name)] = code
+                    return code
+        taken = {c.casefold() for c in known}
+        for candidate in (abbrev if abbrev != (name or "") else "", name or "", f"P{partikod}" if partikod else ""):
+            if candidate and candidate.casefold() not in taken:
+                break
+        else:
+            raise ValueError(f"no free party code for {name!r} ({abbrev!r}, partikod {partikod!r})")
+        self._names[candidate] = name or abbrev or f"Partikod {partikod} (namnet saknas i källan)"
+        if name:
+            self._by_key[slug(name)] = candidate
+        return candidate
 
     def table(self, used: set[str]) -> pd.DataFrame:
         rows = []
@@ -394,11 +454,24 @@ def build_tables(raw: Path, derived: Path) -> dict[str, pd.DataFrame]:
         vv = vv.rename(columns={"_k": "area_code"}).assign(election="riksdag", year=2026, level=level, source="bippen_rd2026_valkrets")
         totals = pd.concat([totals, agg_t], ignore_index=True)
         votes = pd.concat([votes, vv], ignore_index=True)
-    # Stockholm city is riksdag constituency 01 exactly (612 of 612 districts)
-    city_t = t26[t26.area_code == "01"].assign(level="municipality", area_code="0180", kommunkod="0180", area_name=names["municipality"]["0180"])
-    city_v = v26[v26.area_code == "01"].assign(level="municipality", area_code="0180")
-    totals = pd.concat([totals, city_t], ignore_index=True)
-    votes = pd.concat([votes, city_v], ignore_index=True)
+
+    # Official seats 2022 before the 2026 parties are coded, so the 2022 codes do not depend
+    # on the 2026 files.
+    seats = _seats_official(raw, codes, kommun_names, county_names)
+
+    # 2026 in Stockholm County: every level the found_2026 copies hold (build/found_2026.py)
+    codes.reserve(set(votes["party"]) | set(seats["party"]))
+    county_kommuner = kommun_names[kommun_names.county_code == "01"]
+    found = F.read_found_2026(
+        raw, codes, dict(zip(county_kommuner.kommunkod, county_kommuner.kommun)), county_names["01"],
+        names["region"]["01"], re22[re22.county_code == "01"], names["rf_valkrets"])
+    rd = found.totals.election.eq("riksdag") & ~found.totals.level.eq("district")
+    rd_keys = found.totals.loc[rd, ["election", "year", "level", "area_code"]]
+    totals, votes, _ = F.replace_overlap(totals, votes, found.totals[rd], found.votes.merge(rd_keys), raw)
+    totals = pd.concat([totals, found.totals[~rd]], ignore_index=True)
+    votes = pd.concat([votes, found.votes.merge(found.totals.loc[~rd, ["election", "year", "level", "area_code"]])],
+                      ignore_index=True)
+    seats = pd.concat([seats, found.seats], ignore_index=True)
 
     for col in R.TOTAL_COLS:
         if col not in totals.columns:
@@ -413,12 +486,47 @@ def build_tables(raw: Path, derived: Path) -> dict[str, pd.DataFrame]:
     )
     elections["year"] = elections["year"].astype("int16")
     pop = _population(raw)
-    seats = _seats_official(raw, codes, kommun_names, county_names)
+    seats["year"] = seats["year"].astype("int16")
+    seats = seats.sort_values(["election", "year", "area_code", "party"]).reset_index(drop=True)
     parties = codes.table(set(votes["party"]) | set(seats["party"]))
     return {
         "area_totals": totals, "area_votes": votes, "elections": elections,
         "population": pop, "seats_official": seats, "parties": parties,
+        "councils": _typed_councils(found.councils), "area_notes": _typed_notes(found.notes),
+        "turnout": _typed_turnout(found.turnout),
     }
+
+
+def _typed_councils(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["year"] = out["year"].astype("int16")
+    for c in ("council_size", "adjustment_seats", "fixed_seats"):
+        out[c] = pd.to_numeric(out[c]).astype("Int64")
+    out["threshold_pct"] = pd.to_numeric(out["threshold_pct"]).astype("Float64")
+    for c in ("election", "level", "area_code", "council_code", "area_name", "source"):
+        out[c] = out[c].astype("string")
+    return out.sort_values(["election", "year", "council_code", "level", "area_code"]).reset_index(drop=True)
+
+
+def _typed_notes(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["year"] = out["year"].astype("int16")
+    for c in ("election", "level", "area_code", "kind", "note"):
+        out[c] = out[c].astype("string")
+    return out.sort_values(["election", "year", "level", "area_code"]).reset_index(drop=True)
+
+
+def _typed_turnout(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["year"] = out["year"].astype("int16")
+    for c in ("eligible", "votes_cast"):
+        out[c] = out[c].astype("Int64")
+    out["turnout_pct"] = out["turnout_pct"].astype("Float64")
+    for c in ("election", "level", "area_code", "area_name", "count_status", "source"):
+        out[c] = out[c].astype("string")
+    order = {"country": 0, "county": 1, "region": 2, "municipality": 3}
+    return out.sort_values(["election", "year", "level", "area_code"],
+                           key=lambda s: s.map(order) if s.name == "level" else s).reset_index(drop=True)
 
 
 def _kommun_names(raw: Path) -> pd.DataFrame:
@@ -495,6 +603,7 @@ def source_list(raw: Path, derived: Path, extra: list[dict] | None = None) -> li
                 "sha256": _hash_many(sorted(folder.glob("*.csv")))})
     for f in sorted(derived.glob("*.csv")):
         out.append({"id": "party_votes_stockholm", "path": f"derived/party_votes_stockholm/{f.name}", "sha256": sha256(f)})
+    out += F.source_entries(raw)
     return out + list(extra or [])
 
 
@@ -521,6 +630,7 @@ def write_sources_md(path: Path, sources: list[dict]) -> None:
         lines += [f"## {sid}", "", f"- Ursprung: {origin}", f"- Licens/villkor: {licence}", "- Filer:"]
         lines += [f"  - `{s['path']}` (sha256 `{s['sha256'][:16]}…`)" for s in files]
         lines.append("")
+    lines += F.sources_markdown(sources)
     path.write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -5,6 +5,8 @@
 -- param to_year: int
 -- param party: text(^[^\x00]{1,80}$)
 -- param area: text(^(county|region|valkrets):[0-9]{2,6}$)
+-- count_status_from/to: final / preliminary of each year's row; source_from/to: its source id
+-- (data/SOURCES.md); note_from/to: a caveat from area_notes, else NULL.
 WITH target AS (
     SELECT split_part($area, ':', 2) AS code,
            CASE split_part($area, ':', 1)
@@ -17,13 +19,15 @@ WITH target AS (
 ),
 a AS (
     SELECT t.year, t.level, t.area_code, t.area_name, t.eligible, t.votes_cast, t.valid_votes,
-           t.count_status, t.source, v.votes, v.share_pct, v.precision,
+           t.count_status, t.source, n.note, v.votes, v.share_pct, v.precision,
            CASE WHEN t.eligible > 0 THEN 100.0 * t.votes_cast / t.eligible END AS turnout
     FROM area_totals t
     JOIN target g ON g.level = t.level AND g.code = t.area_code
     LEFT JOIN area_votes v
       ON v.election = t.election AND v.year = t.year AND v.level = t.level
      AND v.area_code = t.area_code AND v.party = $party
+    LEFT JOIN area_notes n
+      ON n.election = t.election AND n.year = t.year AND n.level = t.level AND n.area_code = t.area_code
     WHERE t.election = $election AND t.year IN ($from_year, $to_year)
 )
 SELECT $area AS area, g.level, g.code AS area_code,
@@ -33,7 +37,8 @@ SELECT $area AS area, g.level, g.code AS area_code,
        f.valid_votes AS valid_from, t.valid_votes AS valid_to,
        f.turnout AS turnout_from, t.turnout AS turnout_to,
        f.precision AS precision_from, t.precision AS precision_to,
-       f.count_status AS count_status_from, t.count_status AS count_status_to
+       f.count_status AS count_status_from, t.count_status AS count_status_to,
+       f.source AS source_from, t.source AS source_to, f.note AS note_from, t.note AS note_to
 FROM target g
 LEFT JOIN a f ON f.year = $from_year
 LEFT JOIN a t ON t.year = $to_year

@@ -8,12 +8,16 @@
 -- One row per district of to_year (collection rows included and flagged; they have no electorate
 -- of their own and are never compared). change_pp only where the same, non-collection code
 -- exists in from_year; same code does not always mean same boundaries. Used by the internal
--- pages for cabin coverage (eligible voters near a cabin) and the gaps list.
+-- pages for cabin coverage (eligible voters near a cabin) and the gaps list. count_status (of
+-- to_year) / count_status_from: final or preliminary; note: a caveat from area_notes, else NULL.
 WITH t AS (
-    SELECT year, area_code, area_name, kommunkod, is_collection, eligible, valid_votes, count_status
-    FROM area_totals
-    WHERE election = $election AND level = 'district' AND county_code = $county
-      AND year IN ($from_year, $to_year)
+    SELECT t.year, t.area_code, t.area_name, t.kommunkod, t.is_collection, t.eligible, t.valid_votes,
+           t.count_status, n.note
+    FROM area_totals t
+    LEFT JOIN area_notes n
+      ON n.election = t.election AND n.year = t.year AND n.level = t.level AND n.area_code = t.area_code
+    WHERE t.election = $election AND t.level = 'district' AND t.county_code = $county
+      AND t.year IN ($from_year, $to_year)
 ),
 v AS (
     SELECT year, area_code, votes, share_pct
@@ -32,7 +36,8 @@ SELECT a.area_code AS district_code, a.area_name AS district_name, a.kommunkod, 
        b.votes AS votes_from, b.valid_votes AS valid_from, b.share_pct AS share_from,
        CASE WHEN NOT a.is_collection AND b.area_code IS NOT NULL AND NOT b.is_collection
             THEN a.share_pct - b.share_pct END AS change_pp,
-       (b.area_code IS NOT NULL AND NOT a.is_collection AND NOT b.is_collection) AS comparable
+       (b.area_code IS NOT NULL AND NOT a.is_collection AND NOT b.is_collection) AS comparable,
+       b.count_status AS count_status_from, a.note
 FROM d a
 LEFT JOIN d b ON b.area_code = a.area_code AND b.year = $from_year
 WHERE a.year = $to_year

@@ -14,11 +14,17 @@
 -- from_code_same_name: for a new code, the from_year district with the same name, if any (a hint
 --                      that the district was redrawn and re-coded; it is still not compared).
 -- turnout_pct = votes cast / eligible × 100 (null where the electorate is unknown).
+-- count_status_from/to: final / preliminary of each year's district row (riksdag 2026 districts
+-- are preliminary); note_from/to: a caveat from area_notes (e.g. a result the source repeats for
+-- two districts: counted once, the other district has no numbers), else NULL.
 WITH t AS (
-    SELECT year, area_code, area_name, is_collection, eligible, votes_cast, valid_votes
-    FROM area_totals
-    WHERE election = $election AND level = 'district' AND kommunkod = $kommunkod
-      AND year IN ($from_year, $to_year)
+    SELECT t.year, t.area_code, t.area_name, t.is_collection, t.eligible, t.votes_cast, t.valid_votes,
+           t.count_status, n.note
+    FROM area_totals t
+    LEFT JOIN area_notes n
+      ON n.election = t.election AND n.year = t.year AND n.level = t.level AND n.area_code = t.area_code
+    WHERE t.election = $election AND t.level = 'district' AND t.kommunkod = $kommunkod
+      AND t.year IN ($from_year, $to_year)
 ),
 v AS (
     SELECT year, area_code, votes, share_pct, precision
@@ -53,7 +59,11 @@ j AS (
            b.votes_cast AS votes_cast_from,
            a.votes_cast AS votes_cast_to,
            b.turnout_pct AS turnout_from,
-           a.turnout_pct AS turnout_to
+           a.turnout_pct AS turnout_to,
+           b.count_status AS count_status_from,
+           a.count_status AS count_status_to,
+           b.note AS note_from,
+           a.note AS note_to
     FROM a
     FULL OUTER JOIN b ON a.area_code = b.area_code
 )

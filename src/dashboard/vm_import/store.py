@@ -214,11 +214,70 @@ def import_history(data_dir: Path | None = None) -> pd.DataFrame:
                           ignore_index=True)
 
 
+# The precedence rule, in one place. A scope is (election, year, level, area); district and
+# kommunvalkrets rows are scoped by their municipality and rf_valkrets rows by their region, so
+# the parts of one municipality (region) always come from one file. In each scope the rows with
+# the highest rank are kept and the others dropped, both in area_totals and area_votes:
+#   rank 3  final count, official file imported with `import-results`
+#   rank 2  final count, base tables (`python -m dashboard build`: SCB/Valmyndigheten tables,
+#           or a third-party copy such as the 2026 found files)
+#   rank 1  preliminary count, imported official file
+#   rank 0  preliminary count, base tables
+# i.e. final beats preliminary, and for the same count an official file beats a copy. A scope
+# whose rows mix counts counts as preliminary.
+PRECEDENCE_SQL = """
+CREATE OR REPLACE TEMP TABLE _candidates AS
+SELECT election, year, level, area_code, origin,
+       CASE WHEN level IN ('district', 'kommunvalkrets') THEN kommunkod
+            WHEN level = 'rf_valkrets' THEN substr(area_code, 1, 2)
+            ELSE area_code END AS scope,
+       count_status
+FROM (SELECT *, 'base' AS origin FROM area_totals
+      UNION ALL BY NAME
+      SELECT *, 'imported' AS origin FROM _imported_area_totals);
+
+CREATE OR REPLACE TEMP TABLE _winners AS
+SELECT election, year, level, scope, arg_max(origin, rank) AS origin
+FROM (SELECT election, year, level, scope, origin,
+             2 * coalesce(bool_and(count_status = 'final'), false)::INT
+               + CASE WHEN origin = 'imported' THEN 1 ELSE 0 END AS rank
+      FROM _candidates GROUP BY election, year, level, scope, origin)
+GROUP BY election, year, level, scope;
+
+CREATE OR REPLACE TEMP TABLE _keep AS
+SELECT DISTINCT c.election, c.year, c.level, c.area_code, c.origin
+FROM _candidates c JOIN _winners w USING (election, year, level, scope, origin);
+
+CREATE OR REPLACE TABLE area_totals AS
+SELECT b.* FROM area_totals b SEMI JOIN (SELECT * FROM _keep WHERE origin = 'base') k
+  USING (election, year, level, area_code)
+UNION ALL BY NAME
+SELECT i.* FROM _imported_area_totals i SEMI JOIN (SELECT * FROM _keep WHERE origin = 'imported') k
+  USING (election, year, level, area_code);
+
+CREATE OR REPLACE TABLE area_votes AS
+SELECT b.* FROM area_votes b SEMI JOIN (SELECT * FROM _keep WHERE origin = 'base') k
+  USING (election, year, level, area_code)
+UNION ALL BY NAME
+SELECT i.* FROM _imported_area_votes i SEMI JOIN (SELECT * FROM _keep WHERE origin = 'imported') k
+  USING (election, year, level, area_code);
+
+-- elections: one row per election × year × count status, as the build writes it
+CREATE OR REPLACE TABLE elections AS
+SELECT election, year, count_status,
+       string_agg(DISTINCT level, ',' ORDER BY level) AS levels,
+       string_agg(DISTINCT source, ',' ORDER BY source) AS source
+FROM area_totals GROUP BY ALL ORDER BY ALL;
+"""
+
+
 def attach_imported(con, data_dir: Path) -> list[tuple[str, int]]:
     """Merge the imported elections into a DuckDB connection that already holds the base
-    tables: an imported (election, year) replaces the base rows of that (election, year) in
-    area_totals, area_votes and elections; imported parties are added to parties.
-    Returns the (election, year) pairs replaced."""
+    tables, area by area (PRECEDENCE_SQL above; docs/importing-results.md "Precedence"):
+    final beats preliminary, and an imported official file beats the base tables' copy of the
+    same election, level and area (districts and kommunvalkretsar: the same municipality;
+    regionvalkretsar: the same region). `elections` is recomputed from the merged rows;
+    imported parties are added to `parties`. Returns the imported (election, year) pairs."""
     with locked(Path(data_dir), shared=True):
         files = imported_tables(data_dir)
         if not files["area_totals"]:
@@ -231,13 +290,7 @@ def attach_imported(con, data_dir: Path) -> list[tuple[str, int]]:
     try:
         for name, table in tables.items():
             con.register(f"_imported_{name}", table)
-        con.execute("CREATE OR REPLACE TEMP TABLE _imported_keys AS "
-                    "SELECT DISTINCT election, year FROM _imported_area_totals")
-        for name in ("area_totals", "area_votes", "elections"):
-            con.execute(
-                f"CREATE OR REPLACE TABLE {name} AS "
-                f"SELECT b.* FROM {name} b ANTI JOIN _imported_keys k USING (election, year) "
-                f"UNION ALL BY NAME SELECT * FROM _imported_{name}")
+        con.execute(PRECEDENCE_SQL)
         con.execute(
             "INSERT INTO parties BY NAME SELECT * FROM ("
             " SELECT DISTINCT ON (party) * FROM _imported_parties ORDER BY party) i"
@@ -245,5 +298,6 @@ def attach_imported(con, data_dir: Path) -> list[tuple[str, int]]:
     finally:
         for name in tables:
             con.unregister(f"_imported_{name}")
-        con.execute("DROP TABLE IF EXISTS _imported_keys")
+        for temp in ("_candidates", "_winners", "_keep"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     return keys

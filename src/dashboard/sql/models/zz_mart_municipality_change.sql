@@ -14,7 +14,8 @@ SELECT p.election, p.from_year, p.to_year, m.kommunkod, m.county_code,
        f.eligible AS eligible_from, t.eligible AS eligible_to,
        f.turnout AS turnout_from, t.turnout AS turnout_to,
        f.count_status AS count_status_from, t.count_status AS count_status_to,
-       f.source AS source_from, t.source AS source_to
+       f.source AS source_from, t.source AS source_to,
+       f.note AS note_from, t.note AS note_to
 FROM pairs p
 JOIN munis m ON m.election = p.election
 LEFT JOIN stg_municipality_totals f ON f.election = p.election AND f.year = p.from_year AND f.kommunkod = m.kommunkod
@@ -60,7 +61,7 @@ SELECT g.election, g.from_year, g.to_year, cp.party, k.county_code, k.kommunkod,
        t.valid_from, t.valid_to, t.eligible_from, t.eligible_to, t.turnout_from, t.turnout_to,
        p.precision_from, p.precision_to,
        p.share_from_min, p.share_from_max, p.share_to_min, p.share_to_max,
-       t.count_status_from, t.count_status_to, t.source_from, t.source_to
+       t.count_status_from, t.count_status_to, t.source_from, t.source_to, t.note_from, t.note_to
 FROM pairs g
 JOIN county_parties cp ON cp.election = g.election
 JOIN k ON k.county_code = cp.county_code
