@@ -406,9 +406,13 @@ def test_importera_results_refused_changes_nothing_then_imports(fresh):
     assert hist[["Fil", "Val", "Område", "Räkning", "Räknade valdistrikt", "I data nu"]].values.tolist() == [
         ["Val_2026_preliminar_0114_KF.zip", "Kommunval", "0114", "preliminär", "3 av 4", "ja"]]
     assert hist["SHA-256"].iloc[0] == hashlib.sha256(content).hexdigest()
-    # the warehouse was reloaded: the imported preliminary count is queryable
+    # the warehouse was reloaded: the imported preliminary districts are queryable; the
+    # municipality keeps the final third-party count (final beats preliminary)
     got = db.execute("municipality_change", {"election": "kommun", "from_year": 2022, "to_year": 2026, "party": "V"})
-    assert got.set_index("kommunkod").loc["0114", "count_status_to"] == "preliminary"
+    assert got.set_index("kommunkod").loc["0114", "count_status_to"] == "final"
+    d = db.execute("district_results", {"election": "kommun", "year": 2026, "kommunkod": "0114", "party": "V"})
+    assert set(d.source) == {"vm_resultatfil:Val_2026_preliminar_0114_KF.zip"}
+    assert set(d.count_status) == {"preliminary"}
 
 
 def test_pages_say_what_is_missing_for_2026(standard):
@@ -416,8 +420,10 @@ def test_pages_say_what_is_missing_for_2026(standard):
     assert metrics(at)["Kommuner med tidningsuppgift"] == "0 av 26"
     body = texts(at)
     assert "Det finns inga tidningsuppgifter för valrörelsen 2026." in body
-    assert "Kommunval 2026 finns inte i data." in body
+    assert "Kommunval 2026 finns inte i data." not in body
+    # the 2026 seats are in the data: Prioriteringar shows them (V: 15 seats in Stockholm)
     at = run("prioriteringar", period="2022-2026")
-    assert "Mandatberäkningen saknas för kommunvalet 2026" in texts(at)
+    assert "Mandatberäkningen saknas för kommunvalet 2026" not in texts(at)
     t = table(at, "prio_tabell")
-    assert t["Mandat 2026 (antal)"].isna().all()  # missing, never 0
+    assert t["Mandat 2026 (antal)"].notna().all()
+    assert set(t.loc[t["Kommun"] == "Stockholm", "Mandat 2026 (antal)"]) == {15}

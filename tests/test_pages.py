@@ -57,17 +57,17 @@ def test_oversikt_default():
     assert counts.set_index("Val").loc["Kommunval", "Upp (antal kommuner)"] == 23
 
 
-def test_oversikt_2026_says_what_is_missing():
+def test_oversikt_2026_in_every_election():
     at = run_page("pages/oversikt.py", period="2022-2026")
     m = metrics(at)
     # 2026 riksdag, valkrets 01: 85 059 / 652 543 = 13,035 %
     assert m["Riksdagsval – Stockholms kommun"] == ("13,04 %", "+1,31 p.e. (2022 → 2026)")
     # valkrets 02: 71 843 / 887 078 = 8,10 %
     assert m["Riksdagsval – Stockholms län"][0] == "8,10 %"
-    assert m["Regionval – Region Stockholm"] == ("uppgift saknas", "")
-    body = texts(at)
-    assert "Regionval 2026 finns inte i data." in body
-    assert "Kommunval 2026 finns inte i data." in body
+    # Region Stockholm 2026 (final, the 12 constituencies): 184 237 / 1 553 723 = 11,86 %
+    assert m["Regionval – Region Stockholm"] == ("11,86 %", "+0,28 p.e. (2022 → 2026)")
+    assert m["Kommunval – alla 26 kommuner"][0] != "uppgift saknas"
+    assert "finns inte i data" not in texts(at)
 
 
 def test_oversikt_other_party():
@@ -112,8 +112,11 @@ def test_kommuner_deep_link_riksdag():
 def test_kommuner_deep_link_region_2026_and_marked_kommun():
     at = run_page("pages/kommuner.py", val="Regionval", period="2022-2026", kommun="Botkyrka")
     assert at.selectbox(key="kommun").value == "0127"
-    assert "Regionval 2026 finns inte i data." in texts(at)
-    assert metrics(at)["Uppgift saknas"][0] == "26 av 26"
+    # the region election per municipality is election-night (preliminary) outside Stockholm city
+    assert "Regionval 2026 är preliminärt räknat." in texts(at)
+    m = metrics(at)
+    assert m["Hela länet, regionval 2026"] == ("11,86 %", "+0,28 p.e. (2022 → 2026)")
+    assert "Uppgift saknas" not in m
     assert "**Vald kommun: Botkyrka**" in texts(at)
     links = {p.value for p in at.get("page_link")}
     assert "Valdistrikten i Botkyrka" in links
@@ -157,9 +160,9 @@ def test_jamfor_deep_link_2026_turnout():
     at = run_page("pages/jamfor.py", kommuner=["Stockholm", "Solna"], period="2022-2026", jmf="Valdeltagande")
     spec = plotly_specs(at)[0]
     riksdag = spec["data"][0]
-    # 2026 riksdag exists for Stockholm city only (= valkrets 01): 657 346 / 765 741 = 85,84 %
-    assert riksdag["text"][:2] == ["85,84 %", "uppgift saknas"]
-    assert "Riksdagsval 2026 finns bara per riksdagsvalkrets" in texts(at)
+    # 2026 riksdag per municipality: Stockholm 657 346 / 765 741 = 85,84 %, Solna 53 716 / 63 042 = 85,21 %
+    assert riksdag["text"][:2] == ["85,84 %", "85,21 %"]
+    assert "finns bara per riksdagsvalkrets" not in texts(at)
 
 
 # --- Valdistrikt ---------------------------------------------------------------------------
@@ -193,8 +196,11 @@ def test_valdistrikt_redrawn_and_2026():
     assert "Inget av de 51 valdistrikten 2022 har samma kod som 2018" in body
     assert "Förändring kan inte visas för de här åren" in body
 
+    # 2026 riksdag districts (preliminary), compared where the 2022 code exists; no 2026 map
     at = run_page("pages/valdistrikt.py", kommun="Solna", val="Riksdagsval", period="2022-2026")
-    assert "Valdistrikten visas för 2022" in texts(at)
+    body = texts(at)
+    assert "45 av 46 valdistrikt 2026 fanns med samma kod 2022 och jämförs" in body
+    assert "Riksdagsval 2026 är preliminärt räknat." in body
 
 
 # --- Om data -------------------------------------------------------------------------------
@@ -207,4 +213,4 @@ def test_om_data():
     assert "länet utom Stockholms stad" in body
     coverage = at.dataframe[0].value
     row = coverage[(coverage["Val"] == "Riksdagsval") & (coverage["År"] == 2026) & (coverage["Nivå"] == "Kommun")]
-    assert int(row["Antal områden"].iloc[0]) == 1
+    assert int(row["Antal områden"].iloc[0]) == 26

@@ -14,7 +14,7 @@ def test_seat_margins_are_warmed_own_party_first_then_by_reach():
     jobs = warm._seat_jobs()
     by_election: dict[str, list[str]] = {}
     for election, year, party in jobs:
-        assert year == 2022  # the latest year with official seats
+        assert year == 2026  # the latest year with official seats
         by_election.setdefault(election, []).append(party)
     assert set(by_election) == {"kommun", "region"}
     for election, parties in by_election.items():
