@@ -16,7 +16,8 @@ from dashboard.errors import SourceFileError
 from dashboard.paths import REPO_ROOT, data_dir
 
 BUILD_OUTPUTS = ["area_totals.parquet", "area_votes.parquet", "elections.parquet", "population.parquet",
-                 "seats_official.parquet", "parties.parquet", "SOURCES.md",
+                 "seats_official.parquet", "parties.parquet", "councils.parquet", "area_notes.parquet",
+                 "turnout.parquet", "SOURCES.md",
                  "geo/kommuner.geojson", "geo/valdistrikt_01_2022.geojson", "geo/lan.geojson"]
 
 
@@ -110,4 +111,37 @@ def test_wrong_columns_via_cli_exit_1_and_data_untouched(need_shared, tmp_path):
     )
     assert proc.returncode == 1
     assert "valkrets_votes_2026.csv" in proc.stderr and "'valid'" in proc.stderr
+    assert digest(out) == before
+
+
+def test_broken_2026_district_file_names_row_and_column(need_shared, tmp_path):
+    raw, derived = need_shared
+    broken = _raw_copy(tmp_path, raw, "found_2026")
+    f = broken / "found_2026" / "valdistrikt_RD2026_preliminar__Calcetinletal_elecciones-suecia__stockholms_lan.csv"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    cells = lines[3].split(",")
+    cells[7] = "19x"  # column V of the third district
+    lines[3] = ",".join(cells)
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = _seeded_out(tmp_path)
+    before = digest(out)
+    with pytest.raises(SourceFileError) as err:
+        build(broken, derived, out)
+    msg = str(err.value)
+    assert f.name in msg and "rad 4, kolumn 'V'" in msg and "'19x'" in msg
+    assert digest(out) == before
+
+
+def test_2026_kommun_file_whose_votes_do_not_sum_is_refused(need_shared, tmp_path):
+    raw, derived = need_shared
+    broken = _raw_copy(tmp_path, raw, "found_2026")
+    f = broken / "found_2026" / "muni_structure_2026__OliverRykatkin_H-H__KF_RF2026_slutlig__stockholms_lan_EXCERPT.json"
+    doc = json.loads(f.read_text(encoding="utf-8"))
+    doc["KF"]["0180"]["valkretsar"][2]["votes"]["V"] += 1
+    f.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    out = _seeded_out(tmp_path)
+    before = digest(out)
+    with pytest.raises(SourceFileError) as err:
+        build(broken, derived, out)
+    assert f.name in str(err.value) and "KF.0180.valkretsar[2]: partiernas röster summerar till" in str(err.value)
     assert digest(out) == before

@@ -107,6 +107,28 @@ def test_cli_csv_and_json():
     assert len(js) == 26 and js[0]["kommunkod"] == "0114"
 
 
+def test_cli_2022_to_2026_every_municipality_with_count_status():
+    """The command line answers for 2026 like for any year, and says what is preliminary."""
+    def csv(query, *params):
+        out = cli("query", query, *[a for p in params for a in ("--param", p)], "--format", "csv")
+        assert out.returncode == 0, out.stderr
+        return pd.read_csv(io.StringIO(out.stdout), dtype={"kommunkod": str, "area": str, "area_code": str})
+
+    for election in ("riksdag", "region", "kommun"):
+        args = ("from_year=2022", "to_year=2026", "party=V", "county=01")
+        df = csv("municipality_change", f"election={election}", *args)
+        assert len(df) == 26 and df.share_to.notna().all() and df.count_status_to.notna().all()
+        expected = {"preliminary"} if election == "region" else {"final"}
+        assert set(df.loc[df.kommunkod != "0180", "count_status_to"]) == expected, election
+    kommun = csv("municipality_change", "election=kommun", "from_year=2022", "to_year=2026", "party=V")
+    assert kommun.set_index("kommunkod").loc["0180", "votes_to"] == 95_823
+    area = csv("area_change", "election=region", "from_year=2022", "to_year=2026", "party=V", "area=region:01")
+    assert (area.votes_to.iloc[0], area.valid_to.iloc[0], area.count_status_to.iloc[0]) == (184_237, 1_553_723, "final")
+    seats = csv("seat_margins", "election=kommun", "year=2026", "party=V")
+    assert len(seats) == 26 and (seats.seats == seats.official_seats).all()
+    assert set(seats.count_status) == {"final"}
+
+
 def test_cli_usage_errors_exit_2_with_one_line():
     for args in (["query", "no_such_query"],
                  ["query", "municipality_change", "--param", "election=kommun"],

@@ -106,8 +106,8 @@ def build(directory: Path, out: Path) -> None:
             path = directory / f"{table}.parquet"
             if path.exists():
                 con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)", [str(path)])
-        # An imported (election, year) replaces the built rows of the same pair: e.g. a full
-        # 2026 riksdag import supersedes the constituency-level 2026 figures from the build.
+        # Imported official files take over from the built rows area by area (final beats
+        # preliminary, an official file beats a third-party copy): vm_import.store.PRECEDENCE_SQL.
         attach_imported(con, directory)
         for model in _models():
             con.execute(model.read_text(encoding="utf-8"))

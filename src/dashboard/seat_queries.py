@@ -413,4 +413,5 @@ def validation_summary(year: int = 2022, directory: Path | None = None) -> str:
 
 
 if __name__ == "__main__":
-    print(validation_summary())
+    print(validation_summary(2022))
+    print(validation_summary(2026))

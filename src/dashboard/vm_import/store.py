@@ -83,7 +83,7 @@ def election_dirs(data_dir: Path) -> list[Path]:
 
 def imported_tables(data_dir: Path) -> dict[str, list[Path]]:
     """Parquet files of the imported elections, per table (area_totals, area_votes, parties,
-    elections). Each (election, year) in them replaces the base rows of that (election, year)."""
+    elections). attach_imported merges them with the base rows area by area (PRECEDENCE_SQL)."""
     out: dict[str, list[Path]] = {name: [] for name in SCHEMAS}
     for folder in election_dirs(data_dir):
         for name in SCHEMAS:
