@@ -410,6 +410,16 @@ def read_kfrf_final(raw: Path, codes, names: dict[str, str], county_name: str, r
                          "source": SRC_KFRF})
         return size, n_adj
 
+    def fixed_seats(election, level, code, council_code, name, fixed):
+        councils.append({"election": election, "year": YEAR, "level": level, "area_code": code,
+                         "council_code": council_code, "area_name": name, "council_size": None,
+                         "adjustment_seats": None, "threshold_pct": None, "fixed_seats": fixed,
+                         "source": SRC_KFRF})
+
+    def check_seats(where, fixed_sum, n_adj, size):
+        if fixed_sum + n_adj != size:
+            raise SourceFileError(path, f"{where}: fasta mandat {fixed_sum} + utjämningsmandat {n_adj} ≠ {size}")
+
     def constituencies(obj, where):
         out = []
         for i, vk in enumerate(_get(path, obj, f"{where}.valkretsar", "valkretsar", list)):
@@ -446,13 +456,9 @@ def read_kfrf_final(raw: Path, codes, names: dict[str, str], county_name: str, r
             totals.append(_total_row("kommunvalkrets", code, name, valid=valid, status="final",
                                      source=SRC_KFRF, election="kommun", kommunkod=kommun))
             votes.extend(_vote_rows("kommun", "kommunvalkrets", code, v, SRC_KFRF))
-            councils.append({"election": "kommun", "year": YEAR, "level": "kommunvalkrets", "area_code": code,
-                             "council_code": kommun, "area_name": name, "council_size": None,
-                             "adjustment_seats": None, "threshold_pct": None, "fixed_seats": fixed,
-                             "source": SRC_KFRF})
+            fixed_seats("kommun", "kommunvalkrets", code, kommun, name, fixed)
             muni_v, muni_valid, fixed_sum = _add(muni_v, v), muni_valid + valid, fixed_sum + fixed
-        if fixed_sum + n_adj != size:
-            raise SourceFileError(path, f"{where}: fasta mandat {fixed_sum} + utjämningsmandat {n_adj} ≠ {size}")
+        check_seats(where, fixed_sum, n_adj, size)
         eligible, cast = _turnout_of(turnout, "kommun", "municipality", kommun)
         if cast < muni_valid:
             raise SourceFileError(path, f"{where}: {muni_valid} giltiga röster men bara {cast} röstande i {TURNOUT}")
@@ -488,13 +494,9 @@ def read_kfrf_final(raw: Path, codes, names: dict[str, str], county_name: str, r
         totals.append(_total_row("rf_valkrets", kod, name, valid=valid, status="final", source=SRC_KFRF,
                                  election="region"))
         votes.extend(_vote_rows("region", "rf_valkrets", kod, v, SRC_KFRF))
-        councils.append({"election": "region", "year": YEAR, "level": "rf_valkrets", "area_code": kod,
-                         "council_code": COUNTY, "area_name": name, "council_size": None,
-                         "adjustment_seats": None, "threshold_pct": None, "fixed_seats": fixed,
-                         "source": SRC_KFRF})
+        fixed_seats("region", "rf_valkrets", kod, COUNTY, name, fixed)
         region_v, region_valid, fixed_sum = _add(region_v, v), region_valid + valid, fixed_sum + fixed
-    if fixed_sum + n_adj != size:
-        raise SourceFileError(path, f"{where}: fasta mandat {fixed_sum} + utjämningsmandat {n_adj} ≠ {size}")
+    check_seats(where, fixed_sum, n_adj, size)
     eligible, cast = _turnout_of(turnout, "region", "region", COUNTY)
     for level, name in (("region", region_name), ("county", county_name)):
         totals.append(_total_row(level, COUNTY, name, eligible=eligible, votes_cast=cast, valid=region_valid,

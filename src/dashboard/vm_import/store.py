@@ -228,7 +228,7 @@ def import_history(data_dir: Path | None = None) -> pd.DataFrame:
 PRECEDENCE_SQL = """
 CREATE OR REPLACE TEMP TABLE _candidates AS
 SELECT election, year, level, area_code, origin,
-       CASE WHEN level IN ('district', 'kommunvalkrets') THEN kommunkod
+       CASE WHEN level IN ('district', 'kommunvalkrets') THEN coalesce(kommunkod, area_code)
             WHEN level = 'rf_valkrets' THEN substr(area_code, 1, 2)
             ELSE area_code END AS scope,
        count_status
@@ -248,20 +248,14 @@ CREATE OR REPLACE TEMP TABLE _keep AS
 SELECT DISTINCT c.election, c.year, c.level, c.area_code, c.origin
 FROM _candidates c JOIN _winners w USING (election, year, level, scope, origin);
 
-CREATE OR REPLACE TABLE area_totals AS
-SELECT b.* FROM area_totals b SEMI JOIN (SELECT * FROM _keep WHERE origin = 'base') k
+""" + "".join(f"""
+CREATE OR REPLACE TABLE {table} AS
+SELECT b.* FROM {table} b SEMI JOIN (SELECT * FROM _keep WHERE origin = 'base') k
   USING (election, year, level, area_code)
 UNION ALL BY NAME
-SELECT i.* FROM _imported_area_totals i SEMI JOIN (SELECT * FROM _keep WHERE origin = 'imported') k
+SELECT i.* FROM _imported_{table} i SEMI JOIN (SELECT * FROM _keep WHERE origin = 'imported') k
   USING (election, year, level, area_code);
-
-CREATE OR REPLACE TABLE area_votes AS
-SELECT b.* FROM area_votes b SEMI JOIN (SELECT * FROM _keep WHERE origin = 'base') k
-  USING (election, year, level, area_code)
-UNION ALL BY NAME
-SELECT i.* FROM _imported_area_votes i SEMI JOIN (SELECT * FROM _keep WHERE origin = 'imported') k
-  USING (election, year, level, area_code);
-
+""" for table in ("area_totals", "area_votes")) + """
 -- elections: one row per election × year × count status, as the build writes it
 CREATE OR REPLACE TABLE elections AS
 SELECT election, year, count_status,
