@@ -23,11 +23,11 @@ the build refuses if the two disagree on any figure both give.
 
 Preliminary rows are never summed into final ones: district rows are not aggregated, and every
 sum here is over rows of one count. Later official files imported with `import-results` take
-precedence area by area (vm_import.store.merge_imported).
+precedence area by area (vm_import.store.PRECEDENCE_SQL).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -144,7 +144,6 @@ class Found2026:
     councils: pd.DataFrame
     turnout: pd.DataFrame
     notes: pd.DataFrame
-    replaced: list[tuple[str, int, str, str]] = field(default_factory=list)  # bippen rows superseded
 
 
 # ------------------------------------------------------------------------ reading helpers
@@ -202,8 +201,9 @@ TURNOUT_ELECTION = {"RD": "riksdag", "RF": "region", "KF": "kommun"}
 TURNOUT_LEVEL = {"kommun": "municipality", "län": "county", "region": "region"}
 
 
-def read_turnout(raw: Path, names: dict[str, str]) -> pd.DataFrame:
+def read_turnout(raw: Path, names: dict[str, str], county_name: str, region_name: str) -> pd.DataFrame:
     """Ballots cast, electorate and turnout per area as the valdeltagande file gives them (final)."""
+    area_names = {"municipality": names, "county": {COUNTY: county_name}, "region": {COUNTY: region_name}}
     path = _path(raw, TURNOUT)
     df = read_csv(path, ["valtyp", "niva", "kod", "roster", "rostberattigade", "valdeltagande_pct"])
     rows = []
@@ -225,7 +225,7 @@ def read_turnout(raw: Path, names: dict[str, str]) -> pd.DataFrame:
             raise SourceFileError(path, f"rad {line}: valdeltagandet {pct} stämmer inte med {cast} / {eligible}")
         code = str(r["kod"]).zfill(4 if level == "municipality" else 2)
         rows.append({"election": election, "year": YEAR, "level": level, "area_code": code,
-                     "area_name": names.get(code) if level == "municipality" else None,
+                     "area_name": area_names[level].get(code),
                      "eligible": eligible, "votes_cast": cast, "turnout_pct": 100 * cast / eligible,
                      "count_status": "final", "source": SRC_TURNOUT})
     out = pd.DataFrame(rows)
@@ -309,7 +309,7 @@ def read_rd_final(raw: Path, codes, names: dict[str, str], county_name: str, tur
     if set(kommuner) | {"0180"} != set(names) or "0180" in kommuner:
         raise SourceFileError(path, f"'kommuner' ska vara länets 25 kommuner utom Stockholm (0180), "
                                     f"hittade {len(kommuner)}")
-    emit("municipality", "0180", names["0180"], *kretsar["01"], kommunkod="0180", riksdag_valkrets_code=None)
+    emit("municipality", "0180", names["0180"], *kretsar["01"], kommunkod="0180")
     sum_v: dict[str, int] = {}
     sum_f: dict[str, int] = {}
     for code in sorted(kommuner):
@@ -337,7 +337,7 @@ def read_rd_final(raw: Path, codes, names: dict[str, str], county_name: str, tur
 
 
 def replace_overlap(totals: pd.DataFrame, votes: pd.DataFrame, new_t: pd.DataFrame, new_v: pd.DataFrame,
-                    raw: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple]]:
+                    raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """kisabaka's riksdag rows replace Bippen's for the same areas, after checking that every
     figure both copies give (valid, eligible, votes cast, the eight parties) is the same."""
     keys = new_t[TOTAL_KEYS]
@@ -353,14 +353,12 @@ def replace_overlap(totals: pd.DataFrame, votes: pd.DataFrame, new_t: pd.DataFra
             raise SourceFileError(raw / FOLDER / RD_FINAL,
                                   f"{o.level} {o.area_code}: {', '.join(diffs)} skiljer sig från {o.source} "
                                   "(två kopior av samma slutliga räkning ska vara lika)")
-    replaced = [tuple(r) for r in old_t[TOTAL_KEYS + ["source"]].itertuples(index=False)]
     mark = keys.assign(_drop=True)
     totals = totals.merge(mark, on=TOTAL_KEYS, how="left")
     totals = totals[totals._drop.isna()].drop(columns="_drop")
     votes = votes.merge(mark, on=TOTAL_KEYS, how="left")
     votes = votes[votes._drop.isna()].drop(columns="_drop")
-    return (pd.concat([totals, new_t], ignore_index=True), pd.concat([votes, new_v], ignore_index=True),
-            replaced)
+    return pd.concat([totals, new_t], ignore_index=True), pd.concat([votes, new_v], ignore_index=True)
 
 
 # ------------------------------------------------------------------------ kommun + region final (H-H)
@@ -651,7 +649,7 @@ def read_rd_districts(raw: Path, names: dict[str, str], kommun_valkrets: dict[st
 def read_found_2026(raw: Path, codes, names: dict[str, str], county_name: str, region_name: str,
                     region_2022_districts: pd.DataFrame, rf_names_2022: dict[str, str]):
     """Every 2026 row from raw/found_2026. `names`: municipality code → name for county 01."""
-    turnout = read_turnout(raw, names)
+    turnout = read_turnout(raw, names, county_name, region_name)
     rd_t, rd_v, kommun_valkrets = read_rd_final(raw, codes, names, county_name, turnout)
     stockholm_rf = stockholm_rf_constituencies(region_2022_districts)
     kf_t, kf_v, seats, councils, city_note, party_names = read_kfrf_final(

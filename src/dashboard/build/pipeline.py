@@ -467,7 +467,7 @@ def build_tables(raw: Path, derived: Path) -> dict[str, pd.DataFrame]:
         names["region"]["01"], re22[re22.county_code == "01"], names["rf_valkrets"])
     rd = found.totals.election.eq("riksdag") & ~found.totals.level.eq("district")
     rd_keys = found.totals.loc[rd, ["election", "year", "level", "area_code"]]
-    totals, votes, _ = F.replace_overlap(totals, votes, found.totals[rd], found.votes.merge(rd_keys), raw)
+    totals, votes = F.replace_overlap(totals, votes, found.totals[rd], found.votes.merge(rd_keys), raw)
     totals = pd.concat([totals, found.totals[~rd]], ignore_index=True)
     votes = pd.concat([votes, found.votes.merge(found.totals.loc[~rd, ["election", "year", "level", "area_code"]])],
                       ignore_index=True)
