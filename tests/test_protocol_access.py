@@ -115,17 +115,34 @@ class Run:
 
 
 class Client:
-    """One browser tab: a websocket session."""
+    """One browser tab: a websocket session.
 
-    def __init__(self, base: str):
+    `local_addr` picks the source address (any 127.x.y.z is local on Linux: a second client),
+    `headers` adds request headers (e.g. a forged X-Real-IP). The client remembers the session
+    id, the current page's hash and the query string, and the widgets of the latest run (by
+    their key), so it can fill in and submit forms, upload files and download tables the way
+    the browser does.
+    """
+
+    def __init__(self, base: str, local_addr: str | None = None, headers: dict[str, str] | None = None):
+        self.base = base
         self.ws_url = base.replace("http://", "ws://", 1) + "/_stcore/stream"
         self.origin = base
+        self.local_addr = local_addr
+        self.headers = headers or {}
         self.ws = None
+        self.session_id = ""
+        self.page_hash = ""
+        self.query = ""
+        self.widgets: dict[str, object] = {}  # user key -> element proto (of the latest run)
+        self.other: list[ForwardMsg] = []  # messages that arrived between runs
 
     async def __aenter__(self) -> "Client":
+        extra = {"local_addr": (self.local_addr, 0)} if self.local_addr else {}
         self.ws = await asyncio.wait_for(websockets.connect(
             self.ws_url, subprotocols=["streamlit"], origin=self.origin, max_size=None,
-            compression=None, ping_interval=None, open_timeout=TIMEOUT), TIMEOUT)
+            compression=None, ping_interval=None, open_timeout=TIMEOUT,
+            additional_headers=self.headers, **extra), TIMEOUT)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -134,29 +151,169 @@ class Client:
     async def send(self, msg: BackMsg) -> None:
         await self.ws.send(msg.SerializeToString())
 
-    async def run(self, page_name: str = "", query: str = "", page_hash: str = "") -> Run:
+    async def run(self, page_name: str = "", query: str = "", page_hash: str = "",
+                  widgets: list | None = None) -> Run:
         msg = BackMsg()
         msg.rerun_script.query_string = query
         msg.rerun_script.page_name = page_name
         msg.rerun_script.page_script_hash = page_hash
+        for state in widgets or ():
+            msg.rerun_script.widget_states.widgets.add().CopyFrom(state)
+        self.query = query
         t0 = time.monotonic()
         await self.send(msg)
         run = Run()
         await asyncio.wait_for(self._read(run), TIMEOUT)
         run.ms = (time.monotonic() - t0) * 1000
+        self.widgets = {}
+        for el in run.elements():
+            kind = el.WhichOneof("type")
+            wid = getattr(getattr(el, kind), "id", "") if kind else ""
+            if isinstance(wid, str) and wid.startswith("$$ID-") and wid.count("-") >= 2:
+                self.widgets[wid.split("-", 2)[2]] = getattr(el, kind)
         return run
+
+    async def rerun(self, widgets: list | None = None, query: str | None = None) -> Run:
+        """A rerun of the current page (what a widget change or a click sends)."""
+        return await self.run(query=self.query if query is None else query, page_hash=self.page_hash,
+                              widgets=widgets)
 
     async def _read(self, run: Run) -> None:
         while True:
             raw = await self.ws.recv()
             fm = ForwardMsg()
             fm.ParseFromString(raw)
+            kind = fm.WhichOneof("type")
+            if kind in ("file_urls_response", "backend_operation_response"):
+                self.other.append(fm)
+                continue
             run.raw.append(raw)
             run.msgs.append(fm)
-            if fm.WhichOneof("type") == "script_finished":
+            if kind == "new_session":
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
+                self.page_hash = fm.new_session.page_script_hash or self.page_hash
+            elif kind == "navigation" and fm.navigation.page_script_hash:
+                self.page_hash = fm.navigation.page_script_hash
+            elif kind == "page_info_changed":
+                self.query = fm.page_info_changed.query_string
+            if kind == "script_finished":
                 if fm.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
                     continue
                 return
+
+    async def _reply(self, kind: str, request_id: str) -> ForwardMsg:
+        async def wait() -> ForwardMsg:
+            while True:
+                for fm in self.other:
+                    body = getattr(fm, kind)
+                    if getattr(body, "response_id", None) == request_id or getattr(body, "request_id", None) == request_id:
+                        self.other.remove(fm)
+                        return fm
+                raw = await self.ws.recv()
+                fm = ForwardMsg()
+                fm.ParseFromString(raw)
+                if fm.WhichOneof("type") in ("file_urls_response", "backend_operation_response"):
+                    self.other.append(fm)
+
+        return await asyncio.wait_for(wait(), TIMEOUT)
+
+    # --- what a browser does with widgets ---------------------------------------------------
+
+    def state(self, key: str, **value) -> object:
+        """A WidgetState for the widget with user key `key`, e.g. state("x", string_value="a")."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        w = WidgetState()
+        w.id = self.widgets[key].id
+        for field_name, v in value.items():
+            if field_name == "file_uploader_state_value":
+                w.file_uploader_state_value.CopyFrom(v)
+            else:
+                setattr(w, field_name, v)
+        return w
+
+    async def login(self, password: str, name: str = "") -> Run:
+        """Fill in the login form of the page shown now and submit it."""
+        states = [self.state("vr_login_password", string_value=password),
+                  self.state("FormSubmitter:vr_login-Logga in", trigger_value=True)]
+        if "vr_login_name" in self.widgets:
+            states.append(self.state("vr_login_name", string_value=name))
+        return await self.rerun(states)
+
+    async def click(self, key: str, extra: list | None = None) -> Run:
+        return await self.rerun([*(extra or []), self.state(key, trigger_value=True)])
+
+    async def upload(self, key: str, files: list[tuple[str, bytes]]) -> tuple[list[int], Run | None]:
+        """Upload `files` to the file uploader `key` as the browser does: ask for upload URLs,
+        PUT each file, then rerun with the uploader's new value. Returns the HTTP statuses of
+        the PUTs, and the rerun (None when a PUT was refused)."""
+        from streamlit.proto.Common_pb2 import FileUploaderState
+
+        request_id = f"r{time.monotonic_ns()}"
+        msg = BackMsg()
+        msg.file_urls_request.request_id = request_id
+        msg.file_urls_request.session_id = self.session_id
+        msg.file_urls_request.file_names.extend(name for name, _ in files)
+        await self.send(msg)
+        urls = (await self._reply("file_urls_response", request_id)).file_urls_response.file_urls
+        statuses = [put_file(self.base, u.upload_url, name, data, local_addr=self.local_addr)
+                    for u, (name, data) in zip(urls, files)]
+        if any(s != 204 for s in statuses):
+            return statuses, None
+        value = FileUploaderState()
+        for u, (name, data) in zip(urls, files):
+            info = value.uploaded_file_info.add()
+            info.name, info.size, info.file_id = name, len(data), u.file_id
+            info.file_urls.CopyFrom(u)
+        return statuses, await self.rerun([self.state(key, file_uploader_state_value=value)])
+
+    async def download(self, key: str) -> bytes:
+        """The bytes of the download button `key` (generated on the click, as in the browser)."""
+        button = self.widgets[key]
+        request_id = f"d{time.monotonic_ns()}"
+        msg = BackMsg()
+        msg.backend_operation_request.request_id = request_id
+        msg.backend_operation_request.session_id = self.session_id
+        msg.backend_operation_request.deferred_file.file_id = button.deferred_file_id
+        await self.send(msg)
+        reply = (await self._reply("backend_operation_response", request_id)).backend_operation_response
+        assert not reply.error_msg, reply.error_msg
+        url = reply.deferred_file.url
+        with urllib.request.urlopen(url if url.startswith("http") else self.base + url, timeout=TIMEOUT) as r:
+            return r.read()
+
+
+def xsrf_token() -> str:
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    return generate_xsrf_token_string(None, None)
+
+
+def put_file(base: str, url: str, name: str, data: bytes, local_addr: str | None = None,
+             headers: dict[str, str] | None = None) -> int:
+    """PUT one file to an upload URL as Streamlit's frontend does (multipart, XSRF header and
+    cookie); returns the HTTP status."""
+    import http.client
+    import uuid
+
+    token = xsrf_token()
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{uuid.uuid4().hex}\"; "
+            f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode() + data + \
+        f"\r\n--{boundary}--\r\n".encode()
+    host, port = base.removeprefix("http://").split(":")
+    path = url if url.startswith("/") else "/" + url.split("/", 3)[3]
+    conn = http.client.HTTPConnection(host, int(port), timeout=TIMEOUT,
+                                      source_address=(local_addr, 0) if local_addr else None)
+    try:
+        conn.request("PUT", path, body=body, headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "X-Xsrftoken": token,
+            "Cookie": f"_streamlit_xsrf={token}", "Origin": base, **(headers or {})})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
 
 
 def run_async(coro):

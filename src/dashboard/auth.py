@@ -387,8 +387,14 @@ ADDRESS_TIER = Tier("address", 20)
 
 
 def _throttle_path() -> Path | None:
-    if os.environ.get("VALRUMMET_LOGIN_THROTTLE", "").strip().lower() == "process":
+    """VALRUMMET_LOGIN_THROTTLE: a file (shared by the processes that name it), "process" (kept
+    in each process), or unset: login-throttle.sqlite in the database cache folder, which the
+    processes of a host share (dashboard.db_file)."""
+    chosen = os.environ.get("VALRUMMET_LOGIN_THROTTLE", "").strip()
+    if chosen.lower() == "process":
         return None
+    if chosen:
+        return Path(chosen)
     from .db_file import cache_dir
 
     return cache_dir() / "login-throttle.sqlite"

@@ -235,12 +235,12 @@ class _Reader:
         total = 0
         for info in infos:
             self.member = info.filename
-            if info.file_size > MAX_MEMBER_BYTES:
-                self.fail(_too_big(info.file_size, MAX_MEMBER_BYTES, "uppackad"))
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
                 self.fail(f"filen packas upp till {_mb(info.file_size)} från {_mb(info.compress_size)} "
                           f"(mer än {MAX_RATIO} gånger) – så packas inga valresultat; filen ser ut som en "
                           "zip-bomb och läses inte")
+            if info.file_size > MAX_MEMBER_BYTES:
+                self.fail(_too_big(info.file_size, MAX_MEMBER_BYTES, "uppackad"))
             total += info.file_size
         self.member = None
         if total > MAX_UNPACKED_BYTES:
