@@ -308,3 +308,23 @@ def test_declared_sizes_above_the_caps_are_refused_before_unpacking(data_dir):
     msg = _refused(data_dir, [(f.name, bytes(data))])
     assert f"{f.name} › {member.decode()}: filen är för stor uppackad" in msg, msg
     assert "högst 400 MB godtas" in msg
+
+
+@pytest.mark.parametrize("member,expected", [
+    (b"[" * 200_000 + b"]" * 200_000, "nästlad för djupt"),
+    (b'{"valdistrikt": [' + b"9" * 5000 + b"]}", "ett tal med 5000 siffror"),
+], ids=["deep", "5000-digits"])
+def test_the_command_line_refuses_hostile_json_without_a_traceback(data_dir, tmp_path, member, expected):
+    import subprocess
+
+    path = tmp_path / "Val_2026_slutlig_0114_KF.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Val_2026_slutlig_rostfordelning_0114_KF.json", member)
+        zf.writestr("Val_2026_slutlig_mandatfordelning_0114_KF.json", b"{}")
+    before = dir_hash(data_dir)
+    out = subprocess.run([sys.executable, "-m", "dashboard", "import-results", str(path), "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stderr
+    assert "Importen avbröts – ingenting har ändrats." in out.stderr and expected in out.stderr
+    assert "Traceback" not in out.stderr
+    assert dir_hash(data_dir) == before
