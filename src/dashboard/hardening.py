@@ -60,6 +60,20 @@ class Limits:
                    upload_guard.Limits.from_env())
 
 
+def _replace_once(owner, name: str, make: Callable) -> bool:
+    """Replace `owner.name` by `make(original)`, once per process (a second call finds the mark).
+    False when `owner` has no such attribute (another Streamlit: leave it alone)."""
+    original = getattr(owner, name, None)
+    if original is None:
+        return False
+    if getattr(original, "_valrummet_hardened", False):
+        return True
+    replacement = make(original)
+    replacement._valrummet_hardened = True
+    setattr(owner, name, replacement)
+    return True
+
+
 # --- file descriptors -------------------------------------------------------------------------
 
 
@@ -182,21 +196,17 @@ def tune_uvicorn() -> bool:
         from streamlit.web.server.starlette import starlette_server as srv
     except ImportError:
         return False
-    original = getattr(srv, "_get_uvicorn_config_kwargs", None)
-    if original is None:
-        return False
-    if getattr(original, "_valrummet_tuned", False):
-        return True
 
-    def kwargs() -> dict:
-        out = dict(original())
-        out["ws_max_size"] = int(config.get_option(INBOUND_MESSAGE_OPTION)) * 1024 * 1024
-        out["proxy_headers"] = False
-        return out
+    def make(original):
+        def kwargs() -> dict:
+            out = dict(original())
+            out["ws_max_size"] = int(config.get_option(INBOUND_MESSAGE_OPTION)) * 1024 * 1024
+            out["proxy_headers"] = False
+            return out
 
-    kwargs._valrummet_tuned = True
-    srv._get_uvicorn_config_kwargs = kwargs
-    return True
+        return kwargs
+
+    return _replace_once(srv, "_get_uvicorn_config_kwargs", make)
 
 
 def drop_unknown_widget_ids() -> bool:
@@ -211,24 +221,22 @@ def drop_unknown_widget_ids() -> bool:
         from streamlit.runtime.state.common import is_element_id
     except ImportError:
         return False
-    original = AppSession.handle_backmsg
-    if getattr(original, "_valrummet_widgets", False):
-        return True
 
-    def handle_backmsg(self, msg) -> None:
-        if msg.WhichOneof("type") == "rerun_script":
-            states = msg.rerun_script.widget_states.widgets
-            bad = [i for i, w in enumerate(states) if not is_element_id(w.id)]
-            if bad:
-                for i in reversed(bad):
-                    del states[i]
-                _LOG.warning("valrummet: ignorerade %d okända widget-id från session %s", len(bad),
-                             str(getattr(self, "id", "?"))[:8])
-        return original(self, msg)
+    def make(original):
+        def handle_backmsg(self, msg) -> None:
+            if msg.WhichOneof("type") == "rerun_script":
+                states = msg.rerun_script.widget_states.widgets
+                bad = [i for i, w in enumerate(states) if not is_element_id(w.id)]
+                if bad:
+                    for i in reversed(bad):
+                        del states[i]
+                    _LOG.warning("valrummet: ignorerade %d okända widget-id från session %s", len(bad),
+                                 str(getattr(self, "id", "?"))[:8])
+            return original(self, msg)
 
-    handle_backmsg._valrummet_widgets = True
-    AppSession.handle_backmsg = handle_backmsg
-    return True
+        return handle_backmsg
+
+    return _replace_once(AppSession, "handle_backmsg", make)
 
 
 class FloodFilter(logging.Filter):
@@ -245,7 +253,7 @@ class FloodFilter(logging.Filter):
         self.per_minute = per_minute
         self.clock = clock
         self._lock = threading.Lock()
-        self._seen: dict[tuple, list] = {}  # key -> [window start, passed in window, dropped, traceback shown]
+        self._seen: dict[tuple, list] = {}  # key -> [window start, passed in window, dropped since]
 
     def _key(self, record: logging.LogRecord) -> tuple:
         key: tuple = (record.name, str(record.msg))
@@ -268,7 +276,7 @@ class FloodFilter(logging.Filter):
                 self._seen.clear()
             entry = self._seen.get(key)
             if entry is None:
-                self._seen[key] = [now, 1, 0, record.exc_info is not None]
+                self._seen[key] = [now, 0, 0]  # the first is free and whole
                 return True
             if now - entry[0] >= 60:
                 entry[0], entry[1] = now, 0
@@ -434,19 +442,13 @@ def install_client_guard(limits: Limits | None = None) -> bool:
         from streamlit.web.server.starlette import starlette_app
     except ImportError:
         return False
-    original = getattr(starlette_app, "create_streamlit_middleware", None)
-    if original is None:
-        return False
-    if getattr(original, "_valrummet_guard", False):
-        return True
 
-    def create_streamlit_middleware():
-        return [Middleware(ClientGuard, limits=limits), *original()]
+    def make(original):
+        return lambda: [Middleware(ClientGuard, limits=limits), *original()]
 
-    create_streamlit_middleware._valrummet_guard = True
-    starlette_app.create_streamlit_middleware = create_streamlit_middleware
-    clients.MIDDLEWARE_INSTALLED = True
-    return True
+    installed = _replace_once(starlette_app, "create_streamlit_middleware", make)
+    clients.MIDDLEWARE_INSTALLED = clients.MIDDLEWARE_INSTALLED or installed
+    return installed
 
 
 def install() -> dict[str, object]:
