@@ -4,8 +4,10 @@ bench/load/stack.py (shared with the load benchmark's scenario (d)) starts deplo
 (two `python -m dashboard serve` processes on free ports) and Debian's nginx with the repository's
 site config (ports swapped for free ones), a temporary prefix, in the foreground, never as a
 system service. Checked through the proxy: the health endpoint,
-gzip, sticky sessions (same cookie → same backend; new visitors spread over both), and a real
-websocket session rendering a page. Everything is stopped afterwards. Also: static checks of
+gzip, sticky sessions (same cookie → same backend; new visitors spread over both), a real
+websocket session rendering a page, and the limits per client address (issue 16): a meeting
+of 300 behind one address is served, one address opening sessions without end is held back,
+uploads are rate-limited, and the app believes nginx's X-Real-IP and nobody else's. Everything is stopped afterwards. Also: static checks of
 the Dockerfile, the secrets example and that docs/deploy.md documents every launcher option.
 """
 from __future__ import annotations
@@ -287,7 +289,9 @@ def test_every_launcher_option_is_documented():
                 "VALRUMMET_BASE_URL_PATH", "VALRUMMET_MAX_UPLOAD_MB", "VALRUMMET_REQUIRE_LOGIN",
                 "VALRUMMET_PASSWORD_HASH", "VALRUMMET_USERS", "VALRUMMET_ALLOWED_EMAILS",
                 "VALRUMMET_ALLOWED_DOMAINS", "VALRUMMET_ALLOW_ANY_ACCOUNT", "VALRUMMET_ALLOW_CLEAR_CACHE",
-                "STREAMLIT_SERVER_COOKIE_SECRET"):
+                "STREAMLIT_SERVER_COOKIE_SECRET", "VALRUMMET_TRUSTED_PROXIES", "VALRUMMET_MAX_SESSIONS_PER_CLIENT",
+                "VALRUMMET_MAX_SESSIONS", "VALRUMMET_UPLOAD_SESSION_MB", "VALRUMMET_UPLOAD_PROCESS_MB",
+                "VALRUMMET_LOGIN_THROTTLE"):
         assert env in doc, f"docs/deploy.md does not mention {env}"
 
 
