@@ -212,9 +212,13 @@ def test_uploads_through_the_proxy_are_rate_limited_and_refused_to_anonymous_ses
     from tests.test_protocol_access import put_file
 
     base, _, _ = stack
+    t0 = time.monotonic()
     statuses = [put_file(base, "/_stcore/upload_file/ingen-session/fil", "a.zip", b"x" * 1000,
                          local_addr="127.0.0.9") for _ in range(40)]
-    assert set(statuses) == {403, 429} and statuses.count(403) <= 31, statuses  # burst 30 (+1 in the second)
+    seconds = time.monotonic() - t0
+    # nginx passes a burst of 30 and then 1 a second; the app refuses each (no such session).
+    assert set(statuses) == {403, 429}, statuses
+    assert statuses.count(403) <= 31 + seconds, (statuses, seconds)
 
 
 def test_the_client_address_is_the_proxys_x_real_ip_and_nobody_elses(stack):
