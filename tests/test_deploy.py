@@ -195,16 +195,20 @@ def test_one_address_opening_sessions_without_end_is_held_back(stack):
     base, _, _ = stack
 
     async def go():
+        t0 = time.monotonic()
         opened, refused = await _sessions(base, 700, "127.0.0.5")
+        seconds = time.monotonic() - t0
         try:
             async with Client(base, local_addr="127.0.0.6") as viewer:
                 page = await viewer.run()
-            return len(opened), refused, page
+            return len(opened), refused, page, seconds
         finally:
             await asyncio.gather(*(w.close() for w in opened))
 
-    opened, refused, page = run_async(go())
-    assert 600 <= opened < 700 and set(refused) == {429}, (opened, set(refused))
+    opened, refused, page, seconds = run_async(go())
+    # The burst, plus 10 a second for as long as the 700 took to arrive; the rest refused.
+    assert 600 <= opened <= 601 + 10 * seconds and set(refused) <= {429}, (opened, set(refused), seconds)
+    assert refused or seconds >= 9
     assert "Hur gick det i Storstockholm?" in page.texts()
 
 
