@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, meeting, page_registry, run_slots, ui
+from dashboard import auth, clients, meeting, page_registry, run_slots, ui, upload_guard
 from dashboard.errors import ValrummetError
 
 PUBLIC_PAGES = [
@@ -78,7 +78,8 @@ def main() -> None:
     public = [*PUBLIC_PAGES, HANDOUT, HOME_ALIAS]
     public_paths = {p.url_path for p in public}
     logged_in = auth.is_logged_in()
-    if auth.login_required() and not logged_in:
+    locked = auth.login_required() and not logged_in
+    if locked:
         # Everything behind the login: the login stands in for the default page and for whatever
         # path was asked for, so after the login the same URL (a rerun of the same page hash)
         # opens the real page.
@@ -96,14 +97,15 @@ def main() -> None:
         else:
             sections[""] = [*public, auth.login_page(public_paths)]
 
-    meeting_mode = meeting.active()
+    # Meeting mode shows the pages' numbers: never to a viewer the login keeps out (issue 16).
+    meeting_mode = meeting.active() and not locked
     page = st.navigation(sections, position="hidden" if meeting_mode else "top")
 
     if meeting_mode:
         meeting.style()
     else:
         with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="chrome"):
-            if page.url_path in meeting.PAGES_WITH_SCREENS:
+            if page.url_path in meeting.PAGES_WITH_SCREENS and not locked:
                 st.button("Mötesläge", icon=":material/co_present:", on_click=meeting.enter, key="moteslage",
                           help="Stora siffror, ett budskap per skärm – för att visa på en skärm vid mötet.")
             ui.copy_link()
@@ -119,6 +121,8 @@ def main() -> None:
 
 
 # The whole run holds one of the process's run slots: when a room opens the link in the same
-# second, the scripts run one at a time (by default), oldest first (dashboard.run_slots).
-with run_slots.slot():
+# second, the scripts run one at a time (by default), oldest first, in turns between client
+# addresses (dashboard.run_slots). Whether the run showed a file uploader decides whether the
+# session may upload (dashboard.upload_guard).
+with run_slots.slot(clients.client_key(clients.current_address())), upload_guard.run():
     main()

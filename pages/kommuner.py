@@ -1,7 +1,7 @@
 """Kommuner: per-municipality change for one election and year pair – map, ranking, lists."""
 import streamlit as st
 
-from dashboard import figures, ui
+from dashboard import figures, fmt, ui
 from dashboard import queries as q
 from dashboard import state
 from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, Key
@@ -114,17 +114,17 @@ ui.table(
 if selected in names:
     name = names[selected]
     with st.container(border=True, key="kommuner_oppna"):
-        st.markdown(f"**Vald kommun: {name}**")
+        st.markdown(f"**Vald kommun: {fmt.md_text(name)}**")
         with st.container(horizontal=True):
             st.page_link(
                 "pages/valdistrikt.py",
-                label=f"Valdistrikten i {name}",
+                label=f"Valdistrikten i {fmt.md_text(name)}",
                 icon=":material/grid_view:",
                 query_params=state.link_params(**{Key.KOMMUN: name}),
             )
             st.page_link(
                 "pages/jamfor.py",
-                label=f"Jämför {name} med andra kommuner",
+                label=f"Jämför {fmt.md_text(name)} med andra kommuner",
                 icon=":material/compare_arrows:",
                 query_params=state.link_params(**{Key.KOMMUNER: [name]}),
             )

@@ -1,7 +1,7 @@
 """Utskrift: one municipality on one A4 page – results, seats, and activity when logged in."""
 import streamlit as st
 
-from dashboard import auth, handout, ui
+from dashboard import auth, fmt, handout, ui
 from dashboard import queries as q
 from dashboard import state
 
@@ -25,7 +25,7 @@ logged_in = auth.is_logged_in()
 sheet = handout.sheet(kommunkod, a, b, party)
 
 with st.container(key="utskrift_ark"):
-    st.title(f"{kommun}: {party_name} {a} → {b}", anchor=False)
+    st.title(f"{fmt.md_text(kommun)}: {fmt.md_text(party_name)} {a} → {b}", anchor=False)
     st.caption(handout.selections_text(kommun, party_name, a, b, logged_in))
     ui.notes(q.missing_notes(a, b))
 
@@ -52,7 +52,7 @@ with st.container(key="utskrift_ark"):
             st.caption("Mandat beräknade med valsystemets regler på de slutliga rösterna (jämkade uddatalsmetoden).")
     if right is not None:
         with right:
-            st.subheader(f"Valrörelsen {b} i {kommun} (internt)", anchor=False)
+            st.subheader(f"Valrörelsen {b} i {fmt.md_text(kommun)} (internt)", anchor=False)
             eligible = q.municipality_change("kommun", a, b, party)[["kommunkod", "eligible_to"]].rename(
                 columns={"eligible_to": "eligible"})
             st.table(

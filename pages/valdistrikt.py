@@ -1,7 +1,7 @@
 """Valdistrikt: one municipality's voting districts – map, comparison where possible, table."""
 import streamlit as st
 
-from dashboard import figures, ui
+from dashboard import figures, fmt, ui
 from dashboard import queries as q
 from dashboard import state
 from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, Key
@@ -79,7 +79,7 @@ if fig is not None:
 else:
     st.info(f"Det finns ingen karta över valdistrikten {year}; tabellen nedan har alla siffror.", icon=":material/map:")
 
-st.subheader(f"Valdistrikten i {kommun}")
+st.subheader(f"Valdistrikten i {fmt.md_text(kommun)}")
 cols = ui.district_cols(a, b)
 ui.table(
     df,

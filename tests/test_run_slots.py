@@ -96,3 +96,30 @@ def test_a_stopped_run_gives_its_slot_back():
     t.start()
     t.join(5)
     assert acquired.is_set() and run_slots._SLOTS.free() == run_slots.max_runs()
+
+
+def test_turns_are_shared_between_clients():
+    """One client with many runs waiting does not go before another client's single run: a
+    freed slot goes to the next client in turn (issue 16). Within a client, oldest first."""
+    slots = run_slots.FairSlots(1)
+    slots.acquire("held")
+    order: list[str] = []
+
+    def run(client: str, name: str) -> None:
+        slots.acquire(client)
+        order.append(name)
+        slots.release()
+
+    threads = []
+    for i in range(5):  # the flood queues first
+        threads.append(threading.Thread(target=run, args=("127.0.0.2", f"flood{i}")))
+        threads[-1].start()
+        _wait_until(lambda n=i + 1: slots.waiting() == n)
+    threads.append(threading.Thread(target=run, args=("127.0.0.3", "viewer")))
+    threads[-1].start()
+    _wait_until(lambda: slots.waiting() == 6)
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["flood0", "viewer", "flood1", "flood2", "flood3", "flood4"]
+    assert slots.free() == 1 and slots.waiting() == 0

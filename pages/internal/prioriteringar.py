@@ -95,7 +95,7 @@ top = card.iloc[0] if len(card) and pd.notna(card["total"].iloc[0]) else None
 with st.container(horizontal=True, key="prio_nyckeltal"):
     st.metric("Enheter i kortet", f"{len(card)} {'föreningar' if by_association else 'kommuner'}", border=True,
               height="stretch")
-    st.metric("Högst rankad", top["unit"] if top is not None else fmt.MISSING, border=True, height="stretch",
+    st.metric("Högst rankad", fmt.md_text(top["unit"]) if top is not None else fmt.MISSING, border=True, height="stretch",
               help="Högst totalpoäng med vikterna ovan.")
     st.metric("Kriterieversion", criteria.version, border=True, height="stretch",
               help=f"Kriterier och gränser: {criteria.path.name}.")
@@ -129,7 +129,8 @@ if n_listed:
         if diffs.empty:
             st.markdown(":green-background[Listan och beräkningen är överens.]")
         else:
-            st.markdown("  \n".join(f":orange-background[{r.unit}]: {r.disagreement}" for r in diffs.itertuples()))
+            st.markdown("  \n".join(f":orange-background[{fmt.md_text(r.unit)}]: {fmt.md_text(r.disagreement)}"
+                                    for r in diffs.itertuples()))
 else:
     st.caption("Distriktets egen lista över prioriterade föreningar är inte inläst (filtyp prioriterade).")
 
@@ -187,8 +188,8 @@ detail = pd.DataFrame([
     for c in criteria.items
 ])
 st.markdown(
-    f"**{row['unit']}**: plats {fmt.integer(row['rank'])}, {fmt.number(row['total'], 0)} poäng, uppfyller "
-    f"{row['n_meets']} av {row['n_known']} kriterier med uppgift ({row['meets_text']})."
+    f"**{fmt.md_text(row['unit'])}**: plats {fmt.integer(row['rank'])}, {fmt.number(row['total'], 0)} poäng, "
+    f"uppfyller {row['n_meets']} av {row['n_known']} kriterier med uppgift ({fmt.md_text(row['meets_text'])})."
 )
 iu.table(
     detail,

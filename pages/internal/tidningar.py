@@ -79,7 +79,7 @@ else:
 if n_data:
     top = df[df["per_voter"].notna()].head(5)
     st.markdown("**Flest exemplar per röstberättigad**  \n" + "  \n".join(
-        f"{i}. {r.kommun}: {fmt.number(r.per_voter, 2)}" for i, r in enumerate(top.itertuples(), start=1)))
+        f"{i}. {fmt.md_text(r.kommun)}: {fmt.number(r.per_voter, 2)}" for i, r in enumerate(top.itertuples(), start=1)))
 
 if activity.info("tidningar").origin == activity.ORIGIN_STANDARD:
     summary = activity.default_summary()

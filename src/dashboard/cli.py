@@ -52,7 +52,9 @@ def _run_query(args) -> int:
     elif args.format == "table":
         sys.stdout.write(df.to_string(index=False) + "\n")
     else:
-        df.to_csv(sys.stdout, index=False)
+        from .spreadsheet import safe_frame
+
+        safe_frame(df).to_csv(sys.stdout, index=False)  # names from imported files: no formulas
     return 0
 
 

@@ -352,11 +352,8 @@ def _md(text: str, key: str) -> None:
 
 
 def _escape(text: str) -> str:
-    """Plain text in markdown: names and numbers must not turn into markup."""
-    out = text
-    for ch in ("\\", "*", "_", "#", "[", "]", "`", "~", "|", ">", ":"):
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", "  \n")
+    """Plain text in markdown: names and numbers must not turn into markup (lines kept)."""
+    return "  \n".join(fmt.md_text(line) for line in text.split("\n"))
 
 
 def render(page) -> bool:

@@ -454,7 +454,7 @@ def kommuner_extras(election: str, from_year: int, to_year: int, party: str) -> 
         "counts": counts[counts["election"] == election].iloc[0],
         # each top list as numbered Swedish markdown lines, "" when it is empty
         "top_text": {
-            title: "\n".join(f"{i}. {r.kommun}: {r.text}" for i, r in enumerate(rows.itertuples(), start=1))
+            title: "\n".join(f"{i}. {fmt.md_text(r.kommun)}: {r.text}" for i, r in enumerate(rows.itertuples(), start=1))
             for title, rows in lists.items()
         },
     }
@@ -524,7 +524,7 @@ def overview_view(from_year: int, to_year: int, party: str) -> dict[str, pd.Data
         # per pattern, one Swedish line per municipality (the lists beside the map)
         "mover_lines": {
             pattern: [
-                f"**{r.kommun}**: riksdag {r.change_riksdag_txt}, region {r.change_region_txt}, "
+                f"**{fmt.md_text(r.kommun)}**: riksdag {r.change_riksdag_txt}, region {r.change_region_txt}, "
                 f"kommun {r.change_kommun_txt}"
                 for r in movers[movers["pattern"] == pattern].itertuples()
             ]

@@ -1,5 +1,5 @@
 """At most a few script runs at a time in one server process (one by default); the rest wait
-their turn, oldest first.
+their turn, oldest first, with turns shared between client addresses (issue 16).
 
 Streamlit runs every session's script in its own thread. When a link is shared at a meeting,
 hundreds of viewers arrive in the same second and as many scripts start at once. The GIL runs
@@ -22,6 +22,10 @@ activity import on an internal page (1.4-3.6 s for 100 000 rows) delays the view
 meanwhile on that process; VALRUMMET_MAX_RUNS=2 leaves them room at some cost in a crowd. A
 script that is stopped or rerun while it holds a slot gives it back (the slot is a `with`
 block, and Streamlit stops scripts by raising in them).
+
+Waiting runs queue per client address (`FairSlots`): one client with hundreds of sockets asking
+for pages (200 did delay a normal viewer to p95 5.5 s) gets one run per turn, and every other
+client's next run comes after at most one run of each client ahead of it.
 """
 from __future__ import annotations
 
@@ -46,41 +50,52 @@ def max_runs(environ: dict[str, str] | None = None) -> int:
         return DEFAULT_MAX_RUNS
 
 
-class FifoSlots:
-    """`n` slots handed out strictly in the order they were asked for.
+class FairSlots:
+    """`n` slots, handed out in arrival order within each client and in turns between clients.
 
     A semaphore lets a newcomer take a slot that was just freed before the threads already
     waiting for it wake up, so in a crowd the latest requests (a viewer's second page) could
-    overtake the oldest (another viewer's first). Here a freed slot passes directly to the
-    longest waiter.
+    overtake the oldest (another viewer's first). Here a freed slot passes directly to a waiter.
+
+    Waiters are queued per client key (dashboard.clients: the viewer's address): a freed slot
+    goes to the oldest waiter of the next client in turn, so one client with hundreds of
+    sockets asking for pages gets one run in each turn, not hundreds before everyone else
+    (issue 16). With one client – a meeting behind one Wi-Fi address, or every viewer of a
+    benchmark – this is the plain oldest-first order.
     """
 
     def __init__(self, n: int) -> None:
         self._free = n
         self._lock = threading.Lock()
-        self._waiters: collections.deque[threading.Lock] = collections.deque()
+        # client key -> its waiters, oldest first; the dict's order is the turn order
+        self._queues: dict[str, collections.deque[threading.Lock]] = {}
 
-    def acquire(self) -> None:
+    def acquire(self, key: str = "") -> None:
         with self._lock:
-            if self._free > 0 and not self._waiters:
+            if self._free > 0 and not self._queues:
                 self._free -= 1
                 return
             turn = threading.Lock()
             turn.acquire()
-            self._waiters.append(turn)
+            self._queues.setdefault(key, collections.deque()).append(turn)
         turn.acquire()  # released by the holder that hands its slot over
 
     def release(self) -> None:
         with self._lock:
-            if self._waiters:
-                self._waiters.popleft().release()  # the slot passes on without becoming free
+            if self._queues:
+                key = next(iter(self._queues))
+                queue = self._queues.pop(key)
+                turn = queue.popleft()
+                if queue:  # the client's next waiter queues again behind the other clients
+                    self._queues[key] = queue
+                turn.release()  # the slot passes on without becoming free
             else:
                 self._free += 1
 
     def waiting(self) -> int:
         """How many runs wait for a slot now."""
         with self._lock:
-            return len(self._waiters)
+            return sum(len(q) for q in self._queues.values())
 
     def free(self) -> int:
         """How many slots are free now."""
@@ -88,13 +103,17 @@ class FifoSlots:
             return self._free
 
 
-_SLOTS = FifoSlots(max_runs())
+FifoSlots = FairSlots  # the name before issue 16; with one client key it is the same order
+
+
+_SLOTS = FairSlots(max_runs())
 
 
 @contextlib.contextmanager
-def slot() -> Iterator[None]:
-    """Hold one of the process's run slots for the duration of the block."""
-    _SLOTS.acquire()
+def slot(key: str = "") -> Iterator[None]:
+    """Hold one of the process's run slots for the duration of the block; `key` is the
+    client's (dashboard.clients.client_key), so turns are shared fairly between clients."""
+    _SLOTS.acquire(key)
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import cache, fmt, render_memo
+from .spreadsheet import XLSX_OPTIONS, safe_frame
 
 render_memo.install()
 
@@ -162,15 +163,16 @@ def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """CSV as Swedish Excel opens it: semicolons, decimal comma, UTF-8 with BOM."""
-    return df.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    """CSV as Swedish Excel opens it: semicolons, decimal comma, UTF-8 with BOM; text that a
+    spreadsheet could run as a formula is made plain text (dashboard.spreadsheet)."""
+    return safe_frame(df).to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
 
 
 def to_excel(df: pd.DataFrame, cols: Sequence[Col], note: str = "") -> bytes:
     """An .xlsx with number formats per column kind and a sheet with source/definitions."""
     kinds = {c.header: c.kind for c in cols}
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xl:
         df.to_excel(xl, sheet_name="Data", index=False)
         book, sheet = xl.book, xl.sheets["Data"]
         formats = {

@@ -1,7 +1,8 @@
 """Read an activity file (CSV or XLSX) into a table of strings with spreadsheet row numbers.
 
 Accepted: `.xlsx` (first sheet with a recognisable header row), CSV separated by semicolon,
-comma or tab, encoded as UTF-8 (with or without BOM) or Windows-1252/Latin-1. Title rows above
+comma or tab, encoded as UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or
+Windows-1252/Latin-1. Title rows above
 the header are skipped: the header is the first of the top `HEADER_SCAN` rows with the most known
 column names. Every cell is kept as text here; the validator parses it, so a message can quote
 exactly what the user wrote.
@@ -103,6 +104,18 @@ def _no_header(name: str) -> FileReadError:
 def _decode(content: bytes) -> tuple[str, str]:
     if content.startswith(b"\xef\xbb\xbf"):
         return content[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    # Excel's "Unicode text" (Text i Unicode) is UTF-16 with a byte order mark, tab separated.
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if content.startswith(bom):
+            return content[len(bom):].decode(codec, errors="strict"), codec.replace("-le", "").replace("-be", "")
+    head = content[:4096]
+    if head.count(0) > len(head) // 4:  # text with NUL bytes between the letters: UTF-16 without a BOM
+        codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            return content.decode(codec, errors="strict"), "utf-16"
+        except UnicodeDecodeError:
+            raise UnicodeError("okänd") from None
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -117,7 +130,12 @@ def _read_csv(content: bytes, name: str) -> RawTable:
     try:
         text, encoding = _decode(content)
     except UnicodeDecodeError as exc:
-        raise FileReadError(name, f"filen är inte giltig UTF-8 trots BOM ({exc.reason}).") from None
+        raise FileReadError(name, f"teckenkodningen stämmer inte: filen säger sig vara {exc.encoding.upper()} "
+                                  f"men byte {exc.start} är ogiltig ({exc.reason}). Spara filen som CSV "
+                                  "UTF-8 eller .xlsx.") from None
+    except UnicodeError:
+        raise FileReadError(name, "filen har en teckenkodning som inte kan läsas (den innehåller nollbyte "
+                                  "men är inte UTF-16). Spara filen som CSV UTF-8 eller .xlsx.") from None
     if not text.strip():
         raise FileReadError(name, "filen är tom.")
     lines = text.splitlines(keepends=True)
