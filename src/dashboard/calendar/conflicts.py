@@ -167,6 +167,35 @@ def big_activity_clashes(start: dt.datetime, kind: str, kommunkod: str, others: 
     return out
 
 
+def overlapping_pairs(frame: pd.DataFrame, rules: Rules) -> list[tuple]:
+    """Pairs of rows of the same person that overlap or leave less than the travel buffer.
+
+    `frame`: one row per (event, person) with start, end (naive UTC), kommunkod, person_id.
+    Returns (a, b, person_id, gap in minutes, or None for an overlap), a starting first."""
+    out: list[tuple] = []
+    if frame.empty:
+        return out
+    widest = dt.timedelta(minutes=max(rules.buffer_between_min, rules.buffer_same_min))
+    for pid, group in frame.groupby("person_id", sort=False):
+        if len(group) < 2:
+            continue
+        items = list(group.sort_values("start", kind="stable").itertuples(index=False))
+        reach = max(it.end - it.start for it in items) + widest
+        for i, b in enumerate(items):
+            for j in range(i - 1, -1, -1):
+                a = items[j]
+                if a.start < b.start - reach:
+                    break  # starts so early that it ends (plus the buffer) before b starts
+                need = dt.timedelta(minutes=rules.buffer_same_min if a.kommunkod == b.kommunkod
+                                    else rules.buffer_between_min)
+                if a.start < b.end and a.end > b.start:
+                    out.append((a, b, pid, None))
+                elif a.start < b.end + need and a.end > b.start - need:
+                    gap = b.start - a.end if a.end <= b.start else a.start - b.end
+                    out.append((a, b, pid, _minutes(gap)))
+    return out
+
+
 def window(day: dt.date, weeks: int) -> tuple[dt.datetime, dt.datetime]:
     """[first day, day] of the `weeks` weeks ending on `day`, in naive UTC."""
     first, _ = M.local_day_bounds(day - dt.timedelta(days=7 * weeks - 1))
