@@ -369,7 +369,7 @@ class _Checker:
         uid = cells.get("uid") or None
         if uid and len(uid) > 255:
             self.err(line, "uid", "för långt (högst 255 tecken)")
-        if len(self.errors) > before:
+        if len(self.errors) > before or None in (start, end, kind, kommunkod):
             return None
         place = cells.get("plats") or None
         return M.EventInput(title=title, kind=kind, start=start, end=end, kommunkod=kommunkod, forening=forening,
@@ -397,7 +397,7 @@ def _cross_checks(checker: _Checker, rows: list[tuple[int, M.EventInput]], eng) 
     known = store.find_uids([inp.uid for _, inp in rows if inp.uid], eng=eng)
     lo = min(M.to_utc(inp.start) for _, inp in rows) - dt.timedelta(days=1)
     hi = max(M.to_utc(inp.end) for _, inp in rows) + dt.timedelta(days=1)
-    stored = store.events(lo, hi, statuses=M.ACTIVE, eng=eng)
+    stored = store.events(lo, hi, eng=eng)
     updated_ids = {known[inp.uid][0] for _, inp in rows if inp.uid in known}
     stored = stored[~stored["id"].isin(updated_ids)]
     stored_keys = {(t.strip().casefold(), s.to_pydatetime(), k): i for t, s, k, i in
@@ -413,7 +413,8 @@ def _cross_checks(checker: _Checker, rows: list[tuple[int, M.EventInput]], eng) 
     intervals = [("fil", line, inp.title, M.to_utc(inp.start), M.to_utc(inp.end), inp.kommunkod, p)
                  for line, inp in rows if inp.status in M.ACTIVE for p in inp.person_ids]
     intervals += [("kalender", int(r.id), r.title, r.starts_at.to_pydatetime(), r.ends_at.to_pydatetime(),
-                   r.kommunkod, int(p)) for r in stored.itertuples(index=False) for p in r.person_ids]
+                   r.kommunkod, int(p)) for r in stored.itertuples(index=False) if r.status in M.ACTIVE
+                  for p in r.person_ids]
     frame = pd.DataFrame(intervals, columns=["source", "ref", "title", "start", "end", "kommunkod", "person_id"])
     for a, b, pid, gap in conflicts.overlapping_pairs(frame, ctx.rules):
         if a.source == "kalender" and b.source == "kalender":
