@@ -1,0 +1,154 @@
+"""What the calendar pages read, cached per store revision.
+
+Every page run asks the database for its revision (one indexed read); frames are cached under
+(database, revision, view), so a booking made in any process or on any machine shows on the
+next run everywhere, and reruns of an unchanged calendar cost no query beyond that one. The
+priority units come from issue 5's scorecard (or the district's own list) and are cached per
+activity-data state.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .. import activity, cache
+from .. import queries as q
+from . import conflicts, db, store
+from . import model as M
+from .config import Rules, load_rules
+
+
+def rules() -> Rules:
+    return load_rules()
+
+
+def revision() -> tuple[str, int]:
+    """(database URL, revision): the key of everything read below."""
+    url = db.database_url()
+    return url, db.revision(db.engine(url))
+
+
+def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt
+
+
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=7)
+
+
+def _utc_range(first: dt.date, after: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return M.local_day_bounds(first)[0], M.local_day_bounds(after)[0]
+
+
+@cache.resource(max_entries=128)
+def events(key: tuple[str, int], first: dt.date, after: dt.date, person_id: int | None, kommunkod: str | None,
+           forening: str | None, kind: str | None, statuses: tuple[str, ...] | None) -> pd.DataFrame:
+    """Events overlapping the Swedish days [first, after), filtered (read-only, shared)."""
+    lo, hi = _utc_range(first, after)
+    return store.events(lo, hi, person_id=person_id, kommunkod=kommunkod, forening=forening, kind=kind,
+                        statuses=statuses, eng=db.engine(key[0]))
+
+
+@cache.resource(max_entries=64)
+def public_events(key: tuple[str, int], first: dt.date, after: dt.date, kommunkod: str | None,
+                  kind: str | None) -> pd.DataFrame:
+    lo, hi = _utc_range(first, after)
+    return store.public_events(lo, hi, kommunkod=kommunkod, kind=kind, eng=db.engine(key[0]))
+
+
+@cache.resource(max_entries=32)
+def pending(key: tuple[str, int]) -> pd.DataFrame:
+    """Requests waiting for a decision, oldest first."""
+    df = store.events(statuses=M.PENDING, eng=db.engine(key[0]))
+    return df.sort_values(["created_at", "id"]).reset_index(drop=True)
+
+
+@cache.resource(max_entries=64)
+def requests_by(key: tuple[str, int], user: str) -> pd.DataFrame:
+    df = store.events(requested_by=user, eng=db.engine(key[0]))
+    return df.sort_values(["created_at", "id"], ascending=False).reset_index(drop=True)
+
+
+@cache.resource(max_entries=16)
+def people(key: tuple[str, int]) -> pd.DataFrame:
+    return store.people(db.engine(key[0]))
+
+
+def person_names(key: tuple[str, int]) -> dict[int, str]:
+    p = people(key)
+    return dict(zip(p["id"].astype(int), p["name"]))
+
+
+def kommun_names() -> dict[str, str]:
+    k = q.municipalities()
+    return dict(zip(k["kommunkod"], k["kommun"]))
+
+
+@cache.resource(max_entries=8)
+def _units(token: str) -> conflicts.Units:
+    return conflicts.units_from(activity.associations(), q.municipalities())
+
+
+def units() -> conflicts.Units:
+    return _units(activity.token())
+
+
+def association_names() -> dict[str, str]:
+    u = units()
+    return dict(u.names) if u.by_association else {}
+
+
+@cache.resource(max_entries=8)
+def _priority(token: str, top: int) -> conflicts.PrioritySet:
+    u = _units(token)
+    listed = activity.priority_associations()
+    if len(listed):
+        return conflicts.priority_from_list(listed, u)
+    from .. import internal_ui as iu
+    from .. import priority as P
+    from ..state import DEFAULT_ELECTION, DEFAULT_PERIOD, ELECTION_DEFINITE
+
+    criteria = P.load_criteria()
+    a, b = DEFAULT_PERIOD
+    sc = iu.priority_card(criteria, DEFAULT_ELECTION, a, b, criteria.defaults(), False)
+    what = f"{ELECTION_DEFINITE[DEFAULT_ELECTION]} {a}–{b}, kriterieversion {criteria.version}, standardvikter"
+    return conflicts.priority_from_card(sc.card, top, u, what)
+
+
+def priority(top: int) -> conflicts.PrioritySet:
+    return _priority(activity.token(), top)
+
+
+@cache.resource(max_entries=32)
+def _coverage(key: tuple[str, int], token: str, day: dt.date, weeks: int, top: int) -> pd.DataFrame:
+    first, _ = conflicts.window(day, weeks)
+    _, until = M.local_day_bounds(day + dt.timedelta(weeks=26))
+    v = store.visits(first, until, eng=db.engine(key[0]))
+    return conflicts.coverage(_priority(token, top), v, _units(token), day, weeks)
+
+
+def coverage(key: tuple[str, int], day: dt.date, weeks: int, top: int) -> pd.DataFrame:
+    return _coverage(key, activity.token(), day, weeks, top)
+
+
+@cache.resource(max_entries=256)
+def _conflicts(key: tuple[str, int], token: str, c: conflicts.Candidate, rules_: Rules, top: int) -> tuple:
+    return tuple(store.check_conflicts(c, rules_, _units(token), _priority(token, top), person_names(key),
+                                       kommun_names(), eng=db.engine(key[0])))
+
+
+def conflicts_of(key: tuple[str, int], c: conflicts.Candidate, rules_: Rules) -> tuple:
+    """Every conflict of `c` (conflicts.Conflict), cached per revision."""
+    return _conflicts(key, activity.token(), c, rules_, rules_.top_of_scorecard)
+
+
+def candidate(row) -> conflicts.Candidate:
+    """The conflict check's view of a stored event (a row of an events frame)."""
+    return conflicts.Candidate(
+        start=pd.Timestamp(row["starts_at"]).to_pydatetime(), end=pd.Timestamp(row["ends_at"]).to_pydatetime(),
+        kind=row["kind"], kommunkod=row["kommunkod"], forening=row["forening"] if isinstance(row["forening"], str)
+        else None, person_ids=tuple(int(p) for p in row["person_ids"]), id=int(row["id"]))
