@@ -13,6 +13,7 @@ import datetime as dt
 import pandas as pd
 
 from .. import activity, cache
+from ..errors import ValrummetError
 from .. import queries as q
 from . import conflicts, db, store
 from . import model as M
@@ -24,9 +25,23 @@ def rules() -> Rules:
 
 
 def revision() -> tuple[str, int]:
-    """(database URL, revision): the key of everything read below."""
+    """(database URL, revision): the key of everything read below. A database that cannot be
+    reached is said in Swedish (app.py shows a ValrummetError as a plain message)."""
+    import sqlalchemy.exc
+
     url = db.database_url()
-    return url, db.revision(db.engine(url))
+    try:
+        return url, db.revision(db.engine(url))
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise ValrummetError(f"Kalenderns databas ({db.describe(url)}) svarar inte: "
+                             f"{type(getattr(exc, 'orig', None) or exc).__name__}. Försök igen om en stund.") from None
+
+
+def actor() -> M.Actor:
+    """The logged-in viewer as the store sees them (coordinator or not)."""
+    from .. import auth
+
+    return M.Actor(auth.current_user() or "", coordinator=auth.has_role(auth.COORDINATOR))
 
 
 def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -58,6 +73,46 @@ def public_events(key: tuple[str, int], first: dt.date, after: dt.date, kommunko
                   kind: str | None) -> pd.DataFrame:
     lo, hi = _utc_range(first, after)
     return store.public_events(lo, hi, kommunkod=kommunkod, kind=kind, eng=db.engine(key[0]))
+
+
+@cache.resource(max_entries=64)
+def month_html(key: tuple[str, int], first: dt.date, today: dt.date, filters: tuple, public: bool) -> str:
+    """The month grid's HTML for a filter (person_id, kommunkod, forening, kind)."""
+    from . import views
+
+    after = month_bounds(first)[1]
+    lead = dt.timedelta(days=7)  # the grid shows the neighbouring months' days of its weeks
+    if public:
+        ev = public_events(key, first - lead, after + lead, filters[1], filters[3])
+    else:
+        ev = events(key, first - lead, after + lead, *filters, M.ACTIVE)
+    return views.month_html(first, ev, today=today, public=public)
+
+
+@cache.resource(max_entries=32)
+def list_table(key: tuple[str, int], first: dt.date, after: dt.date, filters: tuple,
+               statuses: tuple[str, ...] | None) -> pd.DataFrame:
+    """The list view's table (views.table), the same object on every rerun: ui.table then
+    renders it once."""
+    from . import views
+
+    return views.table(events(key, first, after, *filters, statuses), public=False, kommun_names=kommun_names(),
+                       association_names=association_names())
+
+
+def filtered(df: pd.DataFrame, person_id: int | None, kommunkod: str | None, forening: str | None,
+             kind: str | None) -> pd.DataFrame:
+    """Rows of an events frame that match the page's filters."""
+    keep = pd.Series(True, index=df.index)
+    if person_id is not None:
+        keep &= [person_id in p for p in df["person_ids"]]
+    if kommunkod:
+        keep &= df["kommunkod"].eq(kommunkod)
+    if forening:
+        keep &= df["forening"].eq(forening)
+    if kind:
+        keep &= df["kind"].eq(kind)
+    return df[keep]
 
 
 @cache.resource(max_entries=32)
