@@ -12,7 +12,7 @@ ui.ensure_entrypoint()
 
 st.title("Vad händer i valrörelsen?")
 st.caption("Möten, torgmöten och andra aktiviteter som Vänsterpartiet Storstockholm har bekräftat och gjort "
-           "offentliga. Interna bokningar och förfrågningar visas inte här.")
+           "offentliga. Interna möten och förfrågningar visas inte här.")
 
 kommuner = q.municipalities()
 kommun_names = pagedata.kommun_names()

@@ -178,13 +178,16 @@ def decision_form(r) -> None:
         with st.container(horizontal=True, key=f"kal_knappar_{eid}"):
             pressed = {}
             if status in M.PENDING:
-                pressed["confirm"] = st.form_submit_button("Bekräfta", type="primary", icon=":material/check:")
-            pressed["propose"] = st.form_submit_button("Föreslå annan tid", icon=":material/schedule:")
+                pressed["confirm"] = st.form_submit_button("Bekräfta", type="primary", icon=":material/check:",
+                                                          key=f"kal_bekrafta_{eid}")
+            pressed["propose"] = st.form_submit_button("Föreslå annan tid", icon=":material/schedule:",
+                                                      key=f"kal_foresla_{eid}")
             if status in M.PENDING:
-                pressed["decline"] = st.form_submit_button("Avböj", icon=":material/block:")
+                pressed["decline"] = st.form_submit_button("Avböj", icon=":material/block:", key=f"kal_avboj_{eid}")
             if status == M.CONFIRMED:
-                pressed["done"] = st.form_submit_button("Genomförd", icon=":material/task_alt:")
-                pressed["cancel"] = st.form_submit_button("Ställ in", icon=":material/event_busy:")
+                pressed["done"] = st.form_submit_button("Genomförd", icon=":material/task_alt:", key=f"kal_klar_{eid}")
+                pressed["cancel"] = st.form_submit_button("Ställ in", icon=":material/event_busy:",
+                                                         key=f"kal_stall_in_{eid}")
     action = next((a for a, hit in pressed.items() if hit), None)
     if action is None:
         return
@@ -288,7 +291,7 @@ elif view == "forfragningar":
             nf_place = st.text_input("Plats (lokal eller adress)", key="nf_plats_text", max_chars=300)
             nf_why = st.text_area("Varför? Syfte, publik, vad ni önskar", key="nf_varfor", max_chars=2000)
             nf_public = st.toggle("Offentlig: visas i den öppna kalendern när den är bekräftad", key="nf_offentlig")
-            sent = st.form_submit_button("Skicka förfrågan", type="primary", icon=":material/send:")
+            sent = st.form_submit_button("Skicka förfrågan", type="primary", icon=":material/send:", key="nf_skicka")
         if sent:
             inp = M.EventInput(
                 title=title or "", kind=nf_kind, start=dt.datetime.combine(nf_day, nf_start, tzinfo=M.TZ),
@@ -404,7 +407,7 @@ elif view == "hantera":
             nh_place = st.text_input("Plats", key="nh_plats", max_chars=300)
             nh_public = st.toggle("Offentlig", key="nh_offentlig")
             nh_anyway = st.checkbox("Spara även om den krockar", key="nh_anda")
-            saved = st.form_submit_button("Spara", type="primary", icon=":material/save:")
+            saved = st.form_submit_button("Spara", type="primary", icon=":material/save:", key="nh_spara")
         if saved:
             inp = M.EventInput(title=title or "", kind=nh_kind, start=dt.datetime.combine(nh_day, nh_start, tzinfo=M.TZ),
                                end=dt.datetime.combine(nh_day, nh_end, tzinfo=M.TZ), kommunkod=nh_kommun,
@@ -431,7 +434,7 @@ elif view == "hantera":
             with st.container(horizontal=True, vertical_alignment="bottom", key="kal_person_rad"):
                 p_name = st.text_input("Namn", key="np_namn", max_chars=200)
                 p_kind = st.selectbox("Roll", tuple(M.PERSON_KINDS), format_func=M.PERSON_KINDS.get, key="np_roll")
-                added = st.form_submit_button("Lägg till", icon=":material/person_add:")
+                added = st.form_submit_button("Lägg till", icon=":material/person_add:", key="np_lagg_till")
         if added:
             try:
                 store.add_person(p_name or "", p_kind, me)
@@ -522,7 +525,7 @@ elif view == "hantera":
                 if units.by_association:
                     target_assoc = st.selectbox("Förening", tuple(units.names), format_func=units.names.get,
                                                 key="kal_pren_forening")
-                made = st.form_submit_button("Skapa länk", type="primary", icon=":material/link:")
+                made = st.form_submit_button("Skapa länk", type="primary", icon=":material/link:", key="kal_pren_skapa")
             if made:
                 if scope == "forening" and target_assoc:
                     token = store.create_subscription("forening", target_assoc, units.names[target_assoc], me)
