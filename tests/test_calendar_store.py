@@ -223,3 +223,34 @@ def test_revision_counts_every_write(store_url):
     eid = store.request(visit("Besök", "2026-05-12", "18:00", "20:00", people=[anna]), MEMBER)
     store.decide(eid, "confirm", COORD, 1)
     assert db.revision() == r0 + 3
+
+
+def test_conflicts_of_many_equal_one_by_one(store_url):
+    """The requests view checks a page of requests with two queries; the answers must be those
+    of checking each alone: a clash of persons, a big activity, a visit limit."""
+    from dashboard.calendar import conflicts as C
+    from dashboard.calendar.config import load_rules
+
+    anna = store.add_person("Anna Andersson", "kandidat", COORD)
+    bo = store.add_person("Bo Berg", "talare", COORD)
+    store.create(visit("Torgmöte", "2026-05-12", "12:00", "13:00", people=[anna], status=M.CONFIRMED), COORD)
+    store.create(visit("Fest", "2026-05-20", "12:00", "16:00", kind=M.BIG, status=M.CONFIRMED), COORD)
+    for d in ("2026-05-01", "2026-05-05", "2026-05-08"):
+        store.create(visit(f"Besök {d}", d, "18:00", "19:00", status=M.CONFIRMED), COORD)
+    ids = [store.request(visit("A", "2026-05-12", "12:30", "14:00", people=[anna, bo]), MEMBER),
+           store.request(visit("B", "2026-05-20", "18:00", "20:00", kind=M.BIG), MEMBER),
+           store.request(visit("C", "2026-05-10", "10:00", "11:00", people=[bo]), MEMBER),
+           store.request(visit("D", "2026-09-01", "10:00", "11:00", kommunkod="0180"), MEMBER)]
+    rules = load_rules()
+    units = C.Units(False, {"0127": "Botkyrka", "0180": "Stockholm"}, {"0127": "0127", "0180": "0180"})
+    prio = C.PrioritySet(("0180",), "test")
+    names = {anna: "Anna Andersson", bo: "Bo Berg"}
+    kommun = {"0127": "Botkyrka", "0180": "Stockholm"}
+    evs = store.events(statuses=M.PENDING).set_index("id")
+    cands = [C.Candidate(evs.loc[i, "starts_at"].to_pydatetime(), evs.loc[i, "ends_at"].to_pydatetime(),
+                         evs.loc[i, "kind"], evs.loc[i, "kommunkod"], None, tuple(evs.loc[i, "person_ids"]), i)
+             for i in ids]
+    many = store.check_conflicts_many(cands, rules, units, prio, names, kommun)
+    one_by_one = [store.check_conflicts(c, rules, units, prio, names, kommun) for c in cands]
+    assert many == one_by_one
+    assert [sorted(x.kind for x in found) for found in many] == [["grans", "person"], ["stor_aktivitet"], ["grans"], []]

@@ -67,17 +67,15 @@ show_notice()
 filters = (person, kommun, forening, kind)
 first, after = pagedata.month_bounds(day)
 month_title = f"{M.MONTHS[first.month - 1].capitalize()} {first.year}"
-pending = pagedata.pending(key)
-mine = pagedata.requests_by(key, me.name)
-month_events = pagedata.events(key, first, after, *filters, M.ACTIVE)
 coverage = pagedata.coverage(key, W.today(), rules.weeks, rules.top_of_scorecard)
 
 with st.container(horizontal=True, key="kal_nyckeltal"):
-    waiting = pending if me.coordinator else mine[mine["status"].isin(M.PENDING)]
-    st.metric("Väntar på beslut", fmt.integer(len(waiting)), border=True, height="stretch",
+    waiting = pagedata.count(key, M.PENDING, None if me.coordinator else me.name)
+    st.metric("Väntar på beslut", fmt.integer(waiting), border=True, height="stretch",
               help="Förfrågningar som är begärda eller har fått ett förslag på ny tid."
               + ("" if me.coordinator else " Bara dina egna."))
-    st.metric(f"Bokat i {M.MONTHS[first.month - 1]}", fmt.integer(int(month_events["status"].isin(M.BOOKED).sum())),
+    booked = len(pagedata.brief_events(key, first, after, *filters, M.BOOKED))
+    st.metric(f"Bokat i {M.MONTHS[first.month - 1]}", fmt.integer(booked),
               border=True, height="stretch", help="Bekräftade och genomförda händelser med filtren ovan.")
     st.metric(f"Prioriterade utan besök ({rules.weeks} veckor)",
               f"{fmt.integer(int(coverage['without'].sum()))} av {fmt.integer(len(coverage))}", border=True,
@@ -121,8 +119,9 @@ def event_text(r) -> str:
     return f"{r['title']} – {M.time_span_text(r['starts_at'].to_pydatetime(), r['ends_at'].to_pydatetime())}"
 
 
-def conflicts_box(r, buffer_rules) -> None:
-    found = pagedata.conflicts_of(key, pagedata.candidate(r), buffer_rules)
+def conflicts_box(r, buffer_rules, found=None) -> None:
+    if found is None:
+        found = pagedata.conflicts_of(key, pagedata.candidate(r), buffer_rules)
     if not found:
         st.markdown(":green-background[Inga krockar] med bokningar, gränsen för besök eller stora aktiviteter.")
     for c in found:
@@ -148,7 +147,7 @@ def details(r) -> None:
             st.caption(label)
             st.text(text)  # as written, never as markdown
     with st.expander("Historik"):
-        hist = views.history_table(store.event_history(int(r["id"]), eng=None))
+        hist = pagedata.history(key, int(r["id"]))
         st.dataframe(hist, hide_index=True, key=f"kal_hist_{r['id']}", column_config={
             "tid": "Tid", "vem": "Vem", "vad": "Vad", "utfall": "Utfall", "meddelande": "Meddelande"})
 
@@ -321,7 +320,7 @@ elif view == "forfragningar":
                                       f"{rules.version}). Krockkontrollen kräver minst så lång tid mellan två "
                                       "bokningar av samma person i olika kommuner.")
         check_rules = rules.with_buffer(int(buffer))
-        waiting = pagedata.filtered(pending, *filters).sort_values(["starts_at", "id"])
+        waiting = pagedata.filtered(pagedata.pending(key), *filters).sort_values(["starts_at", "id"])
         st.subheader(f"Väntar på beslut ({len(waiting)})")
         if waiting.empty:
             st.caption("Inga förfrågningar väntar" + (" med de här filtren." if any(filters) else "."))
@@ -329,14 +328,18 @@ elif view == "forfragningar":
         page_no = st.pagination(n_pages, key="sida", bind="query-params") if n_pages > 1 else 1
         if n_pages > 1:
             st.caption(f"Närmast i tid först, {PER_PAGE} per sida.")
-        for _, r in waiting.iloc[(page_no - 1) * PER_PAGE: page_no * PER_PAGE].iterrows():
+        shown_requests = waiting.iloc[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
+        found_all = pagedata.conflicts_of_many(key, [pagedata.candidate(r) for _, r in shown_requests.iterrows()],
+                                               check_rules)
+        for (_, r), found in zip(shown_requests.iterrows(), found_all):
             with st.container(border=True, key=f"kal_forfragan_{int(r['id'])}"):
                 st.markdown(f"**{W.md(r['title'])}** · {M.STATUSES[r['status']]}")
                 details(r)
-                conflicts_box(r, check_rules)
+                conflicts_box(r, check_rules, found)
                 decision_form(r)
 
     st.subheader("Mina förfrågningar")
+    mine = pagedata.requests_by(key, me.name)
     if mine.empty:
         st.caption("Du har inte skickat någon förfrågan.")
     for _, r in mine.head(20).iterrows():

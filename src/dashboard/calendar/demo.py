@@ -17,8 +17,9 @@ from . import model as M
 DEMO = M.Actor("Syntetisk demo", coordinator=True)
 _KINDS = [(M.VISIT, 0.35), ("valstuga", 0.2), ("dorrknackning", 0.15), ("ringstuga", 0.1), (M.BIG, 0.05),
           ("mote", 0.15)]
-_STATUSES = [(M.CONFIRMED, 0.55), (M.DONE, 0.15), (M.REQUESTED, 0.15), (M.PROPOSED, 0.03), (M.DECLINED, 0.07),
-             (M.CANCELLED, 0.05)]
+# Before the reference day most bookings are done; after it most are confirmed and some wait.
+_PAST = [(M.DONE, 0.80), (M.DECLINED, 0.12), (M.CANCELLED, 0.08)]
+_FUTURE = [(M.CONFIRMED, 0.78), (M.REQUESTED, 0.10), (M.PROPOSED, 0.02), (M.DECLINED, 0.06), (M.CANCELLED, 0.04)]
 
 
 def _pick(rng: random.Random, weighted):
@@ -26,9 +27,11 @@ def _pick(rng: random.Random, weighted):
 
 
 def season(n_events: int, year: int, kommuner: list[str], *, n_people: int = 60, seed: int = 20,
-           eng=None) -> tuple[int, int]:
+           today: dt.date | None = None, eng=None) -> tuple[int, int]:
     """Add `n_people` test people and `n_events` events from February to election day of `year`
-    (in one transaction per 1 000 events). Returns (people, events) added."""
+    (in one transaction per 1 000 events): done, declined or cancelled before `today`, mostly
+    confirmed with some requests waiting after it. Returns (people, events) added."""
+    today = today or dt.date.today()
     rng = random.Random(seed)
     existing = store.people(eng)
     have = set(existing["name"])
@@ -47,7 +50,7 @@ def season(n_events: int, year: int, kommuner: list[str], *, n_people: int = 60,
         hour = rng.choice([10, 12, 14, 17, 18, 19])
         start = dt.datetime.combine(day, dt.time(hour, rng.choice([0, 30])), tzinfo=M.TZ)
         end = start + dt.timedelta(minutes=rng.choice([60, 90, 120, 180]))
-        status = _pick(rng, _STATUSES)
+        status = _pick(rng, _PAST if day < today else _FUTURE)
         who = rng.sample(ids, k=1 if kind == M.VISIT else rng.choice([0, 0, 1, 2])) if ids else []
         kommun = rng.choice(kommuner)
         batch.append(M.EventInput(
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(description="Lägg in en syntetisk bokningssäsong (för test och demo).")
     p.add_argument("--events", type=int, default=500)
-    p.add_argument("--year", type=int, default=dt.date.today().year)
+    p.add_argument("--year", type=int, default=dt.date.today().year + 1)
     args = p.parse_args(argv)
     kommuner = list(q.municipalities()["kommunkod"])
     people, events = season(args.events, args.year, kommuner)

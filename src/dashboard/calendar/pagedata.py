@@ -85,8 +85,29 @@ def month_html(key: tuple[str, int], first: dt.date, today: dt.date, filters: tu
     if public:
         ev = public_events(key, first - lead, after + lead, filters[1], filters[3])
     else:
-        ev = events(key, first - lead, after + lead, *filters, M.ACTIVE)
+        ev = brief_events(key, first - lead, after + lead, *filters, M.ACTIVE)
     return views.month_html(first, ev, today=today, public=public)
+
+
+@cache.resource(max_entries=64)
+def brief_events(key: tuple[str, int], first: dt.date, after: dt.date, person_id: int | None, kommunkod: str | None,
+                 forening: str | None, kind: str | None, statuses: tuple[str, ...] | None) -> pd.DataFrame:
+    """store.brief_events over the Swedish days [first, after)."""
+    lo, hi = _utc_range(first, after)
+    return store.brief_events(lo, hi, person_id=person_id, kommunkod=kommunkod, forening=forening, kind=kind,
+                              statuses=statuses, eng=db.engine(key[0]))
+
+
+@cache.resource(max_entries=64)
+def count(key: tuple[str, int], statuses: tuple[str, ...], requested_by: str | None = None) -> int:
+    return store.count_events(statuses=statuses, requested_by=requested_by, eng=db.engine(key[0]))
+
+
+@cache.resource(max_entries=256)
+def history(key: tuple[str, int], event_id: int) -> pd.DataFrame:
+    from . import views
+
+    return views.history_table(store.event_history(event_id, eng=db.engine(key[0])))
 
 
 @cache.resource(max_entries=32)
@@ -199,6 +220,18 @@ def _conflicts(key: tuple[str, int], token: str, c: conflicts.Candidate, rules_:
 def conflicts_of(key: tuple[str, int], c: conflicts.Candidate, rules_: Rules) -> tuple:
     """Every conflict of `c` (conflicts.Conflict), cached per revision."""
     return _conflicts(key, activity.token(), c, rules_, rules_.top_of_scorecard)
+
+
+@cache.resource(max_entries=64)
+def _conflicts_many(key: tuple[str, int], token: str, cands: tuple, rules_: Rules, top: int) -> tuple:
+    return tuple(tuple(found) for found in store.check_conflicts_many(
+        list(cands), rules_, _units(token), _priority(token, top), person_names(key), kommun_names(),
+        eng=db.engine(key[0])))
+
+
+def conflicts_of_many(key: tuple[str, int], cands: list[conflicts.Candidate], rules_: Rules) -> tuple:
+    """The conflicts of several events at once (two queries in all), cached per revision."""
+    return _conflicts_many(key, activity.token(), tuple(cands), rules_, rules_.top_of_scorecard)
 
 
 def candidate(row) -> conflicts.Candidate:

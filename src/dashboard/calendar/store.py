@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -343,15 +344,26 @@ def _conditions(start: dt.datetime | None, end: dt.datetime | None, *, person_id
     return conds
 
 
+_TIMES = ("starts_at", "ends_at", "decided_at", "created_at", "updated_at", "at", "revoked_at")
+
+
 def _frame(rows, names: list[str]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=names)
-    for col in ("starts_at", "ends_at", "decided_at", "created_at", "updated_at"):
-        if col in df.columns:
-            df[col] = pd.to_datetime(df[col]).astype("datetime64[us]")
-    return df
+    """Rows as a frame, built by column (pandas inspects every row object otherwise)."""
+    columns = list(zip(*rows)) if rows else [()] * len(names)  # an empty id column stays object: fine
+    data = {}
+    for name, values in zip(names, columns):
+        if name in _TIMES:  # naive datetimes (None = NaT): DatetimeIndex converts them in C
+            data[name] = pd.DatetimeIndex(values).as_unit("us") if values else pd.DatetimeIndex([], dtype="datetime64[us]")
+        elif name in ("id", "version") and values and isinstance(values[0], int):
+            data[name] = np.array(values, dtype="int64")
+        else:
+            data[name] = np.array(values, dtype=object)
+    return pd.DataFrame(data, columns=names)
 
 
 def _with_people(conn: sa.Connection, df: pd.DataFrame, event_ids_query) -> pd.DataFrame:
+    if len(df) <= 900:  # the ids at hand: cheaper than evaluating the filter again
+        event_ids_query = [int(i) for i in df["id"]]
     rows = conn.execute(
         sa.select(EP.c.event_id, P.c.id, P.c.name).join(P, P.c.id == EP.c.person_id)
         .where(EP.c.event_id.in_(event_ids_query)).order_by(EP.c.event_id, P.c.name_key)
@@ -376,6 +388,25 @@ def events(start: dt.datetime | None = None, end: dt.datetime | None = None, *, 
         rows = conn.execute(sa.select(*EVENT_COLUMNS).where(*conds).order_by(E.c.starts_at, E.c.id)).all()
         df = _frame(rows, EVENT_NAMES)
         return _with_people(conn, df, sa.select(E.c.id).where(*conds))
+
+
+BRIEF_COLUMNS = [E.c.id, E.c.title, E.c.kind, E.c.status, E.c.starts_at, E.c.ends_at, E.c.kommunkod, E.c.forening]
+BRIEF_NAMES = [c.name for c in BRIEF_COLUMNS]
+
+
+def brief_events(start: dt.datetime | None = None, end: dt.datetime | None = None, *,
+                 eng: sa.Engine | None = None, **filters) -> pd.DataFrame:
+    """What a month grid needs (no people, no texts): a fraction of `events`' cost."""
+    conds = _conditions(start, end, **filters)
+    with db.read(eng) as conn:
+        rows = conn.execute(sa.select(*BRIEF_COLUMNS).where(*conds).order_by(E.c.starts_at, E.c.id)).all()
+    return _frame(rows, BRIEF_NAMES)
+
+
+def count_events(*, eng: sa.Engine | None = None, **filters) -> int:
+    conds = _conditions(None, None, **filters)
+    with db.read(eng) as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(E).where(*conds)).scalar_one())
 
 
 def public_events(start: dt.datetime | None = None, end: dt.datetime | None = None, *,
@@ -574,3 +605,38 @@ def check_conflicts(c, rules, units, priority, person_names, kommun_names, eng: 
     else:
         near = pd.DataFrame(columns=["id", "starts_at", "kommunkod", "forening"])
     return conflicts.check(c, others, near, rules, units, priority, person_names, kommun_names)
+
+
+def check_conflicts_many(cands: list, rules, units, priority, person_names, kommun_names,
+                         eng: sa.Engine | None = None) -> list[list]:
+    """check_conflicts for several candidates with one query for the nearby events and one for
+    the visits; the pure checks filter each candidate's share."""
+    from . import conflicts
+
+    if not cands:
+        return []
+    pad = dt.timedelta(minutes=max(rules.buffer_between_min, rules.buffer_same_min))
+    lo, hi = min(c.start for c in cands) - pad, max(c.end for c in cands) + pad
+    lo = min(lo, M.local_day_bounds(M.local(min(c.start for c in cands)).date())[0])
+    hi = max(hi, M.local_day_bounds(M.local(max(c.end for c in cands)).date())[1])
+    persons = sorted({p for c in cands for p in c.person_ids})
+    near = [sa.and_(E.c.kind == M.BIG, E.c.kommunkod.in_(sorted({c.kommunkod for c in cands})))]
+    if persons:
+        near.append(E.c.id.in_(sa.select(EP.c.event_id).where(EP.c.person_id.in_(persons))))
+    conds = [E.c.starts_at < hi, E.c.ends_at > lo, sa.or_(*near), E.c.status.in_(M.ACTIVE)]
+    with db.read(eng) as conn:
+        rows = conn.execute(sa.select(*EVENT_COLUMNS).where(*conds).order_by(E.c.starts_at)).all()
+        others = _with_people(conn, _frame(rows, EVENT_NAMES), sa.select(E.c.id).where(*conds))
+    windows = {c: conflicts.window(M.local(c.start).date(), rules.weeks) for c in cands if c.kind == M.VISIT}
+    if windows:
+        all_visits = visits(min(w[0] for w in windows.values()), max(w[1] for w in windows.values()), eng=eng)
+    out = []
+    for c in cands:
+        if c in windows:
+            w0, w1 = windows[c]
+            near_visits = all_visits[(all_visits["starts_at"] >= w0) & (all_visits["starts_at"] < w1)]
+        else:
+            near_visits = all_visits.iloc[0:0] if windows else pd.DataFrame(
+                columns=["id", "starts_at", "kommunkod", "forening"])
+        out.append(conflicts.check(c, others, near_visits, rules, units, priority, person_names, kommun_names))
+    return out

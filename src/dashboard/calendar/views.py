@@ -76,12 +76,34 @@ def _status_word(status: str) -> str:
     return "" if status in M.BOOKED else f" ({M.STATUSES[status]})"
 
 
+def _day_items(events: pd.DataFrame, first: dt.date, after: dt.date) -> dict[dt.date, list[tuple[str, str, str]]]:
+    """(time "HH:MM" or "" on later days, title, status) per Swedish day in [first, after), in
+    start order. Vectorised: a month of a busy season has ~900 events and this runs when the
+    store changes."""
+    if events.empty:
+        return {}
+    s = pd.DatetimeIndex(events["starts_at"]).tz_localize("UTC").tz_convert(M.TZ)
+    e = pd.DatetimeIndex(events["ends_at"]).tz_localize("UTC").tz_convert(M.TZ) - pd.Timedelta(microseconds=1)
+    out: dict[dt.date, list[tuple[str, str, str]]] = {}
+    one = dt.timedelta(days=1)
+    for sd, ed, h, m, title, status in zip(s.date, e.date, s.hour, s.minute, events["title"], events["status"]):
+        when = f"{h:02d}:{m:02d}"
+        if sd == ed and first <= sd < after:  # the common case: within one day
+            out.setdefault(sd, []).append((when, title, status))
+            continue
+        d = max(sd, first)
+        while d <= ed and d < after:
+            out.setdefault(d, []).append((when if d == sd else "", title, status))
+            d += one
+    return out
+
+
 def month_html(first: dt.date, events: pd.DataFrame, *, today: dt.date, public: bool = False,
                max_titles: int = 3) -> str:
     """A month grid (Monday first) with the number of events per day and the first titles."""
     weeks = _cal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     after = (first + dt.timedelta(days=32)).replace(day=1)
-    days = by_day(events, weeks[0][0], weeks[-1][-1] + dt.timedelta(days=1))
+    days = _day_items(events, weeks[0][0], weeks[-1][-1] + dt.timedelta(days=1))
     head = "".join(f'<th scope="col"><abbr title="{full}">{short}</abbr></th>'
                    for full, short in zip(M.WEEKDAYS, M.WEEKDAYS_SHORT))
     rows = []
@@ -98,11 +120,10 @@ def month_html(first: dt.date, events: pd.DataFrame, *, today: dt.date, public: 
                 parts.append(f'<div class="vr-antal" aria-label="{n} {word}"><b>{n}</b>'
                              f'<span class="vr-ord"> {word}</span><span class="vr-st"> st</span></div>')
                 items = []
-                for r in todays[:max_titles]:
-                    when = f"{r.start:%H:%M} " if r.start.date() == d else ""
-                    pending = "" if public else _status_word(r.status)
+                for when, title, status in todays[:max_titles]:
+                    pending = "" if public else _status_word(status)
                     klass = ' class="vr-vantar"' if pending else ""
-                    items.append(f"<li{klass}>{_e(when + r.title + pending)}</li>")
+                    items.append(f"<li{klass}>{_e((when + ' ' if when else '') + title + pending)}</li>")
                 parts.append(f'<ul class="vr-titlar">{"".join(items)}</ul>')
                 if n > max_titles:
                     parts.append(f'<div class="vr-fler">+{n - max_titles} till</div>')
