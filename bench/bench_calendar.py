@@ -77,8 +77,8 @@ def functions(url: str, runs: int) -> list[tuple[str, dict]]:
     first, after = pagedata.month_bounds(MONTH)
     lo, hi = M.local_day_bounds(first - dt.timedelta(days=7))[0], M.local_day_bounds(after + dt.timedelta(days=7))[0]
 
-    def month():
-        return views.month_html(first, store.events(lo, hi, statuses=M.ACTIVE, eng=eng), today=MONTH)
+    def month():  # what the page does when its cache misses: the brief query and the grid
+        return views.month_html(first, store.brief_events(lo, hi, statuses=M.ACTIVE, eng=eng), today=MONTH)
 
     busiest = store.events(lo, hi, kind=M.VISIT, statuses=M.ACTIVE, eng=eng).iloc[0]
     rules = load_rules()

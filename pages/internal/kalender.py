@@ -128,6 +128,14 @@ def conflicts_box(r, buffer_rules, found=None) -> None:
         st.warning(W.md(c.text), icon=":material/warning:")
 
 
+def summary(r) -> str:
+    """One line: title, time, place, people and status (user text escaped)."""
+    where = kommun_names.get(r["kommunkod"], r["kommunkod"])
+    who_text = ", ".join(r["people"]) or "ingen person angiven"
+    return (f"**{W.md(r['title'])}** · {M.time_span_text(r['starts_at'].to_pydatetime(), r['ends_at'].to_pydatetime())}"
+            f" · {W.md(where)} · {W.md(who_text)} · {M.STATUSES[r['status']]} · frågat av {W.md(r['requested_by'])}")
+
+
 def details(r) -> None:
     """What a request or booking is, and its history (read-only)."""
     place = [r["place"] if isinstance(r["place"], str) else None,
@@ -333,10 +341,17 @@ elif view == "forfragningar":
                                                check_rules)
         for (_, r), found in zip(shown_requests.iterrows(), found_all):
             with st.container(border=True, key=f"kal_forfragan_{int(r['id'])}"):
-                st.markdown(f"**{W.md(r['title'])}** · {M.STATUSES[r['status']]}")
-                details(r)
+                st.markdown(summary(r))
                 conflicts_box(r, check_rules, found)
-                decision_form(r)
+        if len(shown_requests):
+            rows = {int(r["id"]): r for _, r in shown_requests.iterrows()}
+            chosen = st.selectbox("Besluta om", tuple(rows), key="kal_beslut_val",
+                                  format_func=lambda i: f"{rows[i]['title']} – "
+                                  f"{M.time_span_text(rows[i]['starts_at'].to_pydatetime(), rows[i]['ends_at'].to_pydatetime())}",
+                                  help="Förfrågningarna på den här sidan; krockarna står ovan.")
+            with st.container(border=True, key="kal_beslut_ruta"):
+                details(rows[chosen])
+                decision_form(rows[chosen])
 
     st.subheader("Mina förfrågningar")
     mine = pagedata.requests_by(key, me.name)

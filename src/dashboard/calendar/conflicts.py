@@ -246,19 +246,22 @@ def coverage(priority: PrioritySet, visits: pd.DataFrame, units: Units, day: dt.
     Columns unit_id, unit, kommunkod, visits, last_visit, next_visit (Swedish dates or None),
     without (no visit in the window). `visits` must cover the window and what follows."""
     w0, w1 = window(day, weeks)
-    v = visits.assign(unit=[units.of(k, f if isinstance(f, str) else None)
-                            for k, f in zip(visits["kommunkod"], visits["forening"])]) if len(visits) else \
-        visits.assign(unit=pd.Series(dtype=object))
+    per_unit: dict[str, list[dt.datetime]] = {}
+    if len(visits):  # one pass in plain Python: a season has thousands of visits, a few units
+        starts = pd.DatetimeIndex(visits["starts_at"]).to_pydatetime()
+        for start, k, f in zip(starts, visits["kommunkod"], visits["forening"]):
+            unit = units.of(k, f if isinstance(f, str) else None)
+            if unit is not None:
+                per_unit.setdefault(unit, []).append(start)
     rows = []
     for u in priority.units:
-        mine = v[v["unit"] == u]
-        inside = mine[(mine["starts_at"] >= w0) & (mine["starts_at"] < w1)]
-        later = mine[mine["starts_at"] >= w1]
+        starts = per_unit.get(u, [])
+        inside = [t for t in starts if w0 <= t < w1]
+        later = [t for t in starts if t >= w1]
         rows.append({
-            "unit_id": u, "unit": units.label(u), "kommunkod": units.kommun_of.get(u),
-            "visits": int(len(inside)),
-            "last_visit": M.local(inside["starts_at"].max().to_pydatetime()).date() if len(inside) else None,
-            "next_visit": M.local(later["starts_at"].min().to_pydatetime()).date() if len(later) else None,
+            "unit_id": u, "unit": units.label(u), "kommunkod": units.kommun_of.get(u), "visits": len(inside),
+            "last_visit": M.local(max(inside)).date() if inside else None,
+            "next_visit": M.local(min(later)).date() if later else None,
         })
     out = pd.DataFrame(rows, columns=["unit_id", "unit", "kommunkod", "visits", "last_visit", "next_visit"])
     out["without"] = out["visits"].eq(0)
