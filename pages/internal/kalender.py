@@ -328,15 +328,15 @@ elif view == "forfragningar":
                                       f"{rules.version}). Krockkontrollen kräver minst så lång tid mellan två "
                                       "bokningar av samma person i olika kommuner.")
         check_rules = rules.with_buffer(int(buffer))
-        waiting = pagedata.filtered(pagedata.pending(key), *filters).sort_values(["starts_at", "id"])
-        st.subheader(f"Väntar på beslut ({len(waiting)})")
-        if waiting.empty:
+        n_waiting, _ = pagedata.pending_page(key, filters, 1, PER_PAGE)
+        st.subheader(f"Väntar på beslut ({n_waiting})")
+        if not n_waiting:
             st.caption("Inga förfrågningar väntar" + (" med de här filtren." if any(filters) else "."))
-        n_pages = max(1, -(-len(waiting) // PER_PAGE))
+        n_pages = max(1, -(-n_waiting // PER_PAGE))
         page_no = st.pagination(n_pages, key="sida", bind="query-params") if n_pages > 1 else 1
         if n_pages > 1:
             st.caption(f"Närmast i tid först, {PER_PAGE} per sida.")
-        shown_requests = waiting.iloc[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
+        _, shown_requests = pagedata.pending_page(key, filters, min(page_no, n_pages), PER_PAGE)
         found_all = pagedata.conflicts_of_many(key, [pagedata.candidate(r) for _, r in shown_requests.iterrows()],
                                                check_rules)
         for (_, r), found in zip(shown_requests.iterrows(), found_all):

@@ -121,26 +121,14 @@ def list_table(key: tuple[str, int], first: dt.date, after: dt.date, filters: tu
                        association_names=association_names())
 
 
-def filtered(df: pd.DataFrame, person_id: int | None, kommunkod: str | None, forening: str | None,
-             kind: str | None) -> pd.DataFrame:
-    """Rows of an events frame that match the page's filters."""
-    keep = pd.Series(True, index=df.index)
-    if person_id is not None:
-        keep &= [person_id in p for p in df["person_ids"]]
-    if kommunkod:
-        keep &= df["kommunkod"].eq(kommunkod)
-    if forening:
-        keep &= df["forening"].eq(forening)
-    if kind:
-        keep &= df["kind"].eq(kind)
-    return df[keep]
-
-
-@cache.resource(max_entries=32)
-def pending(key: tuple[str, int]) -> pd.DataFrame:
-    """Requests waiting for a decision, oldest first."""
-    df = store.events(statuses=M.PENDING, eng=db.engine(key[0]))
-    return df.sort_values(["created_at", "id"]).reset_index(drop=True)
+@cache.resource(max_entries=64)
+def pending_page(key: tuple[str, int], filters: tuple, page: int, per_page: int) -> tuple[int, pd.DataFrame]:
+    """(how many, one page of them): requests waiting for a decision with the page's filters,
+    soonest first."""
+    person_id, kommunkod, forening, kind = filters
+    f = dict(person_id=person_id, kommunkod=kommunkod, forening=forening, kind=kind, statuses=M.PENDING)
+    eng = db.engine(key[0])
+    return store.count_events(eng=eng, **f), store.events(eng=eng, limit=per_page, offset=(page - 1) * per_page, **f)
 
 
 @cache.resource(max_entries=64)

@@ -379,13 +379,16 @@ def _with_people(conn: sa.Connection, df: pd.DataFrame, event_ids_query) -> pd.D
 
 
 def events(start: dt.datetime | None = None, end: dt.datetime | None = None, *, eng: sa.Engine | None = None,
-           **filters) -> pd.DataFrame:
+           limit: int | None = None, offset: int = 0, **filters) -> pd.DataFrame:
     """Events overlapping [start, end) (naive UTC; None = open), filtered, by start; with
     `people` (names) and `person_ids` per event. Filters: person_id, kommunkod, forening,
-    kind, statuses, requested_by, visibility."""
+    kind, statuses, requested_by, visibility. `limit`/`offset`: one page of them."""
     conds = _conditions(start, end, **filters)
+    q = sa.select(*EVENT_COLUMNS).where(*conds).order_by(E.c.starts_at, E.c.id)
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
     with db.read(eng) as conn:
-        rows = conn.execute(sa.select(*EVENT_COLUMNS).where(*conds).order_by(E.c.starts_at, E.c.id)).all()
+        rows = conn.execute(q).all()
         df = _frame(rows, EVENT_NAMES)
         return _with_people(conn, df, sa.select(E.c.id).where(*conds))
 
@@ -403,8 +406,9 @@ def brief_events(start: dt.datetime | None = None, end: dt.datetime | None = Non
     return _frame(rows, BRIEF_NAMES)
 
 
-def count_events(*, eng: sa.Engine | None = None, **filters) -> int:
-    conds = _conditions(None, None, **filters)
+def count_events(start: dt.datetime | None = None, end: dt.datetime | None = None, *,
+                 eng: sa.Engine | None = None, **filters) -> int:
+    conds = _conditions(start, end, **filters)
     with db.read(eng) as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(E).where(*conds)).scalar_one())
 
@@ -455,8 +459,8 @@ def conflict_candidates(start: dt.datetime, end: dt.datetime, *, person_ids: Seq
     if exclude_id is not None:
         conds.append(E.c.id != int(exclude_id))
     with db.read(eng) as conn:
-        rows = conn.execute(sa.select(*EVENT_COLUMNS).where(*conds).order_by(E.c.starts_at)).all()
-        df = _frame(rows, EVENT_NAMES)
+        rows = conn.execute(sa.select(*BRIEF_COLUMNS).where(*conds).order_by(E.c.starts_at)).all()
+        df = _frame(rows, BRIEF_NAMES)
         return _with_people(conn, df, sa.select(E.c.id).where(*conds))
 
 
@@ -625,8 +629,8 @@ def check_conflicts_many(cands: list, rules, units, priority, person_names, komm
         near.append(E.c.id.in_(sa.select(EP.c.event_id).where(EP.c.person_id.in_(persons))))
     conds = [E.c.starts_at < hi, E.c.ends_at > lo, sa.or_(*near), E.c.status.in_(M.ACTIVE)]
     with db.read(eng) as conn:
-        rows = conn.execute(sa.select(*EVENT_COLUMNS).where(*conds).order_by(E.c.starts_at)).all()
-        others = _with_people(conn, _frame(rows, EVENT_NAMES), sa.select(E.c.id).where(*conds))
+        rows = conn.execute(sa.select(*BRIEF_COLUMNS).where(*conds).order_by(E.c.starts_at)).all()
+        others = _with_people(conn, _frame(rows, BRIEF_NAMES), sa.select(E.c.id).where(*conds))
     windows = {c: conflicts.window(M.local(c.start).date(), rules.weeks) for c in cands if c.kind == M.VISIT}
     if windows:
         all_visits = visits(min(w[0] for w in windows.values()), max(w[1] for w in windows.values()), eng=eng)
