@@ -21,3 +21,21 @@ def test_user_roles_ignore_case_and_the_shared_password(monkeypatch):
     assert auth.user_roles("gemensamt lösenord") == frozenset()  # no roles without a personal login
     monkeypatch.setattr(auth, "current_user", lambda conf=None: None)
     assert auth.user_roles() == frozenset() and not auth.has_role(auth.COORDINATOR)
+
+
+def test_calendar_settings_are_documented():
+    """Every setting of the calendar is in the docs: the database URL and the coordinators in
+    docs/deploy.md, each rule of config/calendar.toml in docs/calendar.md."""
+    import tomllib
+
+    from dashboard.calendar.config import RULES_FILE
+    from dashboard.paths import REPO_ROOT
+
+    deploy = (REPO_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for env in ("VALRUMMET_DATABASE_URL", "VALRUMMET_COORDINATORS", "[valrummet.roles]"):
+        assert env in deploy, env
+    calendar = (REPO_ROOT / "docs" / "calendar.md").read_text(encoding="utf-8")
+    rules = tomllib.loads(RULES_FILE.read_text(encoding="utf-8"))
+    for section in ("travel", "visits"):
+        for key in rules[section]:
+            assert f"`{key}`" in calendar, key
