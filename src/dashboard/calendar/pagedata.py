@@ -59,13 +59,16 @@ def _utc_range(first: dt.date, after: dt.date) -> tuple[dt.datetime, dt.datetime
     return M.local_day_bounds(first)[0], M.local_day_bounds(after)[0]
 
 
-@cache.resource(max_entries=128)
+@cache.resource(max_entries=192)
 def events(key: tuple[str, int], first: dt.date, after: dt.date, person_id: int | None, kommunkod: str | None,
-           forening: str | None, kind: str | None, statuses: tuple[str, ...] | None) -> pd.DataFrame:
-    """Events overlapping the Swedish days [first, after), filtered (read-only, shared)."""
+           forening: str | None, kind: str | None, statuses: tuple[str, ...] | None,
+           brief: bool = False) -> pd.DataFrame:
+    """Events overlapping the Swedish days [first, after), filtered (read-only, shared);
+    `brief`: only what a month grid needs (store.brief_events)."""
     lo, hi = _utc_range(first, after)
-    return store.events(lo, hi, person_id=person_id, kommunkod=kommunkod, forening=forening, kind=kind,
-                        statuses=statuses, eng=db.engine(key[0]))
+    read = store.brief_events if brief else store.events
+    return read(lo, hi, person_id=person_id, kommunkod=kommunkod, forening=forening, kind=kind, statuses=statuses,
+                eng=db.engine(key[0]))
 
 
 @cache.resource(max_entries=64)
@@ -89,13 +92,9 @@ def month_html(key: tuple[str, int], first: dt.date, today: dt.date, filters: tu
     return views.month_html(first, ev, today=today, public=public)
 
 
-@cache.resource(max_entries=64)
-def brief_events(key: tuple[str, int], first: dt.date, after: dt.date, person_id: int | None, kommunkod: str | None,
-                 forening: str | None, kind: str | None, statuses: tuple[str, ...] | None) -> pd.DataFrame:
-    """store.brief_events over the Swedish days [first, after)."""
-    lo, hi = _utc_range(first, after)
-    return store.brief_events(lo, hi, person_id=person_id, kommunkod=kommunkod, forening=forening, kind=kind,
-                              statuses=statuses, eng=db.engine(key[0]))
+def brief_events(key: tuple[str, int], first: dt.date, after: dt.date, *filters) -> pd.DataFrame:
+    """events(…, brief=True)."""
+    return events(key, first, after, *filters, brief=True)
 
 
 @cache.resource(max_entries=64)

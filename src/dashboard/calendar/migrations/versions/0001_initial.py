@@ -1,6 +1,10 @@
 """The booking calendar (issue 20): people, events, their people, history, imports,
 subscriptions and the change counter.
 
+Written out rather than built from `dashboard.calendar.db.metadata`: a migration is a snapshot
+of the schema at its revision, and must not change when the metadata does (a later revision
+alters the tables; tests check that the migrated schema equals the metadata).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-12-01
