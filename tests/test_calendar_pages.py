@@ -85,7 +85,7 @@ def test_public_calendar_shows_only_confirmed_public_events_without_names(cal):
 
 
 def test_member_sees_views_and_deep_links(cal):
-    t = page("pages/internal/kalender.py", user="mia", datum=DAY)
+    t = page("pages/internal/bokningar.py", user="mia", datum=DAY)
     m = metrics(t)
     assert m["Väntar på beslut"] == "1"  # her own request
     assert m[f"Bokat i {M.MONTHS[_day.month - 1]}"] == "2"
@@ -94,18 +94,18 @@ def test_member_sees_views_and_deep_links(cal):
     assert "Torgmöte i Alby" in body and "Styrelsemöte i Solna" in body
     assert "Önskat offentligt möte (begärd)" in body
     # "när är Anna upptagen?": her week, from the link
-    t = page("pages/internal/kalender.py", user="mia", datum=DAY, vy="Vecka", person="Anna Andersson")
+    t = page("pages/internal/bokningar.py", user="mia", datum=DAY, vy="Vecka", person="Anna Andersson")
     body = texts(t)
     assert "När är Anna Andersson upptagen?" in body
     assert "Torgmöte i Alby" in body and "Önskat offentligt möte" in body and "Styrelsemöte" not in body
     assert t.selectbox(key="person").value == cal["anna"]
     # a member has no coordinator tools
-    t = page("pages/internal/kalender.py", user="mia", vy="Hantera")
+    t = page("pages/internal/bokningar.py", user="mia", vy="Hantera")
     assert "Personer" not in texts(t)  # unknown view for a member: the default instead
 
 
 def test_member_requests_and_coordinator_decides(cal):
-    t = page("pages/internal/kalender.py", user="mia", vy="Förfrågningar")
+    t = page("pages/internal/bokningar.py", user="mia", vy="Förfrågningar")
     t.text_input(key="nf_titel").input("Besök av Anna i Fittja")
     t.multiselect(key="nf_vem").select(cal["anna"])
     t.date_input(key="nf_dag").set_value(_day)
@@ -121,7 +121,7 @@ def test_member_requests_and_coordinator_decides(cal):
     assert req["status"] == M.REQUESTED and req["description"] == "Öppet möte om hyrorna"
 
     # the coordinator sees the conflict, proposes another time, then confirms
-    t = page("pages/internal/kalender.py", user="kim", vy="Förfrågningar")
+    t = page("pages/internal/bokningar.py", user="kim", vy="Förfrågningar")
     eid = int(req["id"])
     box = t.get_by_key(f"kal_forfragan_{eid}")
     assert any("redan uppbokad samtidigt: «Torgmöte i Alby»" in plain(w.value) for w in box.warning)
@@ -139,21 +139,21 @@ def test_member_requests_and_coordinator_decides(cal):
     assert ev["status"] == M.CONFIRMED and ev["decided_by"] == "kim" and ev["message"] == "Anna kan efter torgmötet"
     assert ev["starts_at"] == M.to_utc(at(DAY, "15:00"))
     # the member sees the status and the message
-    t = page("pages/internal/kalender.py", user="mia", vy="Förfrågningar")
+    t = page("pages/internal/bokningar.py", user="mia", vy="Förfrågningar")
     mine = t.get_by_key(f"kal_min_{eid}")
     assert "bekräftad" in plain("\n".join(m.value for m in mine.markdown))
     assert any("Anna kan efter torgmötet" in x.value for x in mine.text)
 
 
 def test_a_member_cannot_decide(cal):
-    t = page("pages/internal/kalender.py", user="mia", vy="Förfrågningar")
+    t = page("pages/internal/bokningar.py", user="mia", vy="Förfrågningar")
     with pytest.raises(KeyError):
         t.get_by_key(f"kal_forfragan_{cal['begard']}")  # no decision form for her
     assert "Väntar på beslut (" not in texts(t)
 
 
 def test_coverage_view_names_priority_units(cal):
-    t = page("pages/internal/kalender.py", user="kim", vy="Täckning", datum=DAY, veckor="4")
+    t = page("pages/internal/bokningar.py", user="kim", vy="Täckning", datum=DAY, veckor="4")
     body = texts(t)
     assert "Vilka prioriterade kommuner har inte fått besök?" in body
     assert "de 8 högst rankade i prioriteringskortet" in body
@@ -167,13 +167,13 @@ def test_coverage_view_names_priority_units(cal):
 
 
 def test_coordinator_adds_people_and_import_errors_are_shown(cal):
-    t = page("pages/internal/kalender.py", user="kim", vy="Hantera", **{"del": "Personer"})
+    t = page("pages/internal/bokningar.py", user="kim", vy="Hantera", **{"del": "Personer"})
     t.text_input(key="np_namn").input("Cecilia Ceder")
     t.button(key="np_lagg_till").click().run()
     assert "Cecilia Ceder är tillagd." in texts(t)
     assert "Cecilia Ceder" in set(store.people()["name"])
 
-    t = page("pages/internal/kalender.py", user="kim", vy="Hantera", **{"del": "Importera"})
+    t = page("pages/internal/bokningar.py", user="kim", vy="Hantera", **{"del": "Importera"})
     bad = ("\ufefftitel;typ;start;slut;kommun;personer\r\n"
            "Möte;möte;2026-05-20 18:00;2026-05-20 17:00;Botkyrka;\r\n"
            "Besök;besök;2026-05-21 18:00;2026-05-21 19:00;Gotham;Kalle Anka\r\n").encode()
@@ -187,13 +187,13 @@ def test_coordinator_adds_people_and_import_errors_are_shown(cal):
     assert "3 fel – ingenting sparas" in texts(t)
     assert store.counts() == before
 
-    t = page("pages/internal/kalender.py", user="kim", vy="Hantera", **{"del": "Prenumerationer"})
+    t = page("pages/internal/bokningar.py", user="kim", vy="Hantera", **{"del": "Prenumerationer"})
     assert "inte kan svara på prenumerationslänkar" in texts(t)  # plain streamlit: no route
 
 
 def test_user_text_is_never_markdown(cal):
     store.request(visit("**fet** [länk](http://example.com) :red[röd]", NEXT, "12:00", "13:00"),
                   M.Actor("mia"))
-    t = page("pages/internal/kalender.py", user="kim", vy="Förfrågningar")
+    t = page("pages/internal/bokningar.py", user="kim", vy="Förfrågningar")
     body = "\n".join(m.value for m in t.markdown)
     assert r"\*\*fet\*\* \[länk\]\(http\://example\.com\) \:red\[röd\]" in body
