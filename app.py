@@ -41,7 +41,7 @@ PUBLIC_PAGES = [
         title="Kalender",
         icon=":material/calendar_month:",
         url_path="kalender",
-        help="Offentliga möten och aktiviteter i valrörelsen: bekräftade, utan namn på personer.",
+        help="Offentliga möten och evenemang i valrörelsen: bekräftade, utan namn på personer.",
     ),
     page_registry.page(
         "pages/om_data.py",

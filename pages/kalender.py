@@ -11,7 +11,7 @@ from dashboard.calendar import widgets as W
 ui.ensure_entrypoint()
 
 st.title("Vad händer i valrörelsen?")
-st.caption("Möten, torgmöten och andra aktiviteter som Vänsterpartiet Storstockholm har bekräftat och gjort "
+st.caption("Möten, torgmöten och andra evenemang som Vänsterpartiet Storstockholm har bekräftat och gjort "
            "offentliga. Interna möten och förfrågningar visas inte här.")
 
 kommuner = q.municipalities()
@@ -30,27 +30,27 @@ events = pagedata.public_events(key, first, after, kommun, kind)
 W.step_buttons("månad", month_title)
 if view == "manad":
     st.html(pagedata.month_html(key, first, W.today(), (None, kommun, None, kind), True))
-    st.caption(f"{len(events)} offentliga aktiviteter i {month_title.lower()}"
+    st.caption(f"{len(events)} offentliga evenemang i {month_title.lower()}"
                + (f" i {kommun_names.get(kommun, kommun)}" if kommun else "") + ". På en mobil visas antalet per dag; "
                "välj Lista för rubriker och platser.")
 else:
     shown = views.table(events, public=True, kommun_names=kommun_names)
     if shown.empty:
-        st.info(f"Inga offentliga aktiviteter i {month_title.lower()}.", icon=":material/event_busy:")
+        st.info(f"Inga offentliga evenemang i {month_title.lower()}.", icon=":material/event_busy:")
     else:
-        ui.table(shown, [ui.Col("start", "Start"), ui.Col("slut", "Slut"), ui.Col("titel", "Aktivitet"),
+        ui.table(shown, [ui.Col("start", "Start"), ui.Col("slut", "Slut"), ui.Col("titel", "Evenemang"),
                          ui.Col("typ", "Typ"), ui.Col("kommun", "Kommun"), ui.Col("plats", "Plats")],
                  key="oppen_lista", file_stem=f"kalender_{first:%Y_%m}",
-                 alt=f"Tabell: offentliga aktiviteter i {month_title.lower()}")
+                 alt=f"Tabell: offentliga evenemang i {month_title.lower()}")
 
 with st.container(horizontal=True, key="oppen_ics"):
     st.download_button(
         "Hela kalendern (.ics)", data=lambda: http.feed_bytes("public"), file_name="vansterpartiet_storstockholm.ics",
         mime="text/calendar", icon=":material/calendar_add_on:", on_click="ignore", key="oppen_ics_fil",
         help="För Google Kalender, Outlook eller telefonens kalender. Laddar du ner den igen uppdateras "
-             "aktiviteterna i stället för att dubbleras.")
+             "evenemangen i stället för att dubbleras.")
 if http.installed():
     st.caption("Prenumerera i din kalender (den uppdateras av sig själv) med adressen:")
     st.code(http.absolute(http.public_path(), "kalender"), language=None)
-st.caption("**Källa:** distriktets bokningskalender (Valrummet). Bara bekräftade, offentliga aktiviteter; "
+st.caption("**Källa:** distriktets bokningskalender (Valrummet). Bara bekräftade, offentliga evenemang; "
            "tider i svensk tid.")

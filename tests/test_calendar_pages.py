@@ -74,14 +74,14 @@ def test_public_calendar_shows_only_confirmed_public_events_without_names(cal):
     assert "Torgmöte i Alby" in body
     for hidden in ("Styrelsemöte", "Önskat offentligt möte", "Anna Andersson", "Bo Berg", "mia", "Kim Koordinator"):
         assert hidden not in body
-    assert f"1 offentliga aktiviteter i {MONTH}" in body
+    assert f"1 offentliga evenemang i {MONTH}" in body
     # the list view by deep link, one municipality
     t = page("pages/kalender.py", datum=DAY, vy="Lista", kommun="Botkyrka")
     shown = t.dataframe[0].value
-    assert shown["Aktivitet"].tolist() == ["Torgmöte i Alby"] and shown["Plats"].tolist() == ["Alby torg"]
-    assert list(shown.columns) == ["Start", "Slut", "Aktivitet", "Typ", "Kommun", "Plats"]
+    assert shown["Evenemang"].tolist() == ["Torgmöte i Alby"] and shown["Plats"].tolist() == ["Alby torg"]
+    assert list(shown.columns) == ["Start", "Slut", "Evenemang", "Typ", "Kommun", "Plats"]
     t = page("pages/kalender.py", datum=DAY, vy="Lista", kommun="Solna")
-    assert f"Inga offentliga aktiviteter i {MONTH}." in texts(t)
+    assert f"Inga offentliga evenemang i {MONTH}." in texts(t)
 
 
 def test_member_sees_views_and_deep_links(cal):

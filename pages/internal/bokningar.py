@@ -350,6 +350,7 @@ elif view == "forfragningar":
                                   f"{M.time_span_text(rows[i]['starts_at'].to_pydatetime(), rows[i]['ends_at'].to_pydatetime())}",
                                   help="Förfrågningarna på den här sidan; krockarna står ovan.")
             with st.container(border=True, key="kal_beslut_ruta"):
+                st.markdown(f"**Beslut: {W.md(rows[chosen]['title'])}**")
                 details(rows[chosen])
                 decision_form(rows[chosen])
 

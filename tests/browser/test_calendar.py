@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from dashboard.auth import hash_password
 from dashboard.calendar import db, store
 from dashboard.calendar import model as M
+from dashboard.page_registry import INTERNAL_PAGES
 from tests.calendar_support import COORD, visit
 from tests.test_protocol_access import serve
 
@@ -135,7 +136,7 @@ def test_request_conflict_propose_confirm_ics_and_public_view(cal_server, new_br
         .to_be_visible()
     coord.screenshot(path=str(screenshot_dir / "kalender_krock_1280.png"), full_page=True)
     decision = coord.locator(".st-key-kal_beslut_ruta")
-    expect(decision.get_by_text(REQUEST, exact=False).first).to_be_visible()
+    expect(decision.get_by_text(f"Beslut: {REQUEST}", exact=False).first).to_be_visible(timeout=TIMEOUT)
     set_time(coord, decision, "Ny start", "15:00")
     set_time(coord, decision, "Nytt slut", "16:30")
     decision.get_by_label("Meddelande till den som frågade", exact=True).fill("Anna kan efter torgmötet")
@@ -203,6 +204,8 @@ def test_request_conflict_propose_confirm_ics_and_public_view(cal_server, new_br
     html = anon.content()
     for hidden in (REQUEST, "Hemligt styrelsemöte", "Anna Andersson", "Bo Berg", "mia", "kim"):
         assert hidden not in html, hidden
+    for spec in INTERNAL_PAGES:  # no internal page's name either
+        assert spec.title not in html and f"/{spec.url_path}" not in html, spec.title
     anon.screenshot(path=str(screenshot_dir / "kalender_offentlig_390.png"), full_page=True)
     status, public = fetch(f"{base}/ical/offentlig.ics")
     assert status == 200 and "Torgmöte i Alby" in public

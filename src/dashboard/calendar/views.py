@@ -116,7 +116,7 @@ def month_html(first: dt.date, events: pd.DataFrame, *, today: dt.date, public: 
             parts = [f'<div class="vr-nr" aria-label="{_e(label)}">{d.day}</div>']
             if todays:
                 n = len(todays)
-                word = ("aktivitet" if n == 1 else "aktiviteter") if public else ("bokning" if n == 1 else "bokningar")
+                word = "evenemang" if public else ("bokning" if n == 1 else "bokningar")
                 parts.append(f'<div class="vr-antal" aria-label="{n} {word}"><b>{n}</b>'
                              f'<span class="vr-ord"> {word}</span><span class="vr-st"> st</span></div>')
                 items = []
