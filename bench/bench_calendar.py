@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import datetime as dt
 import statistics
 import sys
@@ -53,8 +54,6 @@ def fill(url: str, events: int) -> None:
     from dashboard.calendar import db, demo
 
     db.engine(url)
-    import os
-
     os.environ["VALRUMMET_DATABASE_URL"] = url
     demo.season(events, MONTH.year, list(q.municipalities()["kommunkod"]), eng=db.engine(url))
 
@@ -198,7 +197,10 @@ def main() -> int:
     ap.add_argument("--postgres", action="store_true", help="also measure on a throwaway PostgreSQL cluster")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write bench/RESULTS.md")
     args = ap.parse_args()
-    lines: list[str] = []
+    load = os.getloadavg()[0]
+    lines: list[str] = [f"Load average when the run started: {load:.1f} on {os.cpu_count()} cores"
+                        + (" (a busy machine: compare with the baseline rows, not across runs)." if load > 1.5 else ".")
+                        + "\n"]
     with tempfile.TemporaryDirectory(prefix="bench-kalender-") as tmp_name:
         tmp = Path(tmp_name)
         url = f"sqlite:///{tmp / 'kalender.sqlite3'}"

@@ -99,6 +99,12 @@ def pill(page: Page, name: str):
     return page.get_by_test_id("stButtonGroup").get_by_text(name, exact=True).first
 
 
+def assert_fits(page: Page, width: int) -> None:
+    """Nothing on the page needs horizontal scrolling of the page itself (a 390 px phone)."""
+    wide = page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth")
+    assert wide <= width, f"{page.url}: {wide}px wide at {width}px"
+
+
 def fetch(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=30) as r:
@@ -126,6 +132,7 @@ def test_request_conflict_propose_confirm_ics_and_public_view(cal_server, new_br
     mine = member.get_by_test_id("stVerticalBlock").filter(has_text=REQUEST).last
     expect(member.get_by_text("begärd").first).to_be_visible()
     member.screenshot(path=str(screenshot_dir / "kalender_forfragan_390.png"), full_page=True)
+    assert_fits(member, 390)
 
     # 2. the coordinator sees the conflict, proposes another time, then confirms
     coord = new_browser(width=1280, height=1000).new_page()
@@ -165,6 +172,8 @@ def test_request_conflict_propose_confirm_ics_and_public_view(cal_server, new_br
     choose(member, "Person", "Anna Andersson")
     wait_ready(member)
     expect(member.get_by_role("heading", name="När är Anna Andersson upptagen?")).to_be_visible(timeout=TIMEOUT)
+    assert_fits(member, 390)  # the month grid on a phone
+    member.screenshot(path=str(screenshot_dir / "kalender_manad_person_390.png"), full_page=True)
     with member.expect_download() as dl:
         member.get_by_role("button", name=re.compile("Kalenderfil \\(\\.ics\\): Anna Andersson")).click()
     text = open(dl.value.path(), encoding="utf-8", newline="").read()
@@ -201,6 +210,7 @@ def test_request_conflict_propose_confirm_ics_and_public_view(cal_server, new_br
     wait_ready(anon)
     anon.set_viewport_size({"width": 390, "height": 900})
     expect(anon.get_by_text("Torgmöte i Alby").first).to_be_attached(timeout=TIMEOUT)  # a cell of the table
+    assert_fits(anon, 390)
     html = anon.content()
     for hidden in (REQUEST, "Hemligt styrelsemöte", "Anna Andersson", "Bo Berg", "mia", "kim"):
         assert hidden not in html, hidden
