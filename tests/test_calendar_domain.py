@@ -195,3 +195,17 @@ def test_swedish_time_helpers():
     assert end - start == dt.timedelta(hours=25)
     assert M.time_span_text(dt.datetime(2026, 5, 12, 16, 0), dt.datetime(2026, 5, 13, 8, 0)) == \
         "tis 12 maj 18:00–ons 13 maj 10:00"
+
+
+def test_views_escape_what_users_typed():
+    from dashboard.calendar import views
+
+    hostile = events((30, '<img src=x onerror=alert(1)> & "citat"', "2026-05-12", "10:00", "11:00", "0127", [1],
+                      M.VISIT, M.CONFIRMED))
+    hostile = hostile.assign(place=["<b>plats</b>"], people=[("<i>Anna</i>",)], visibility=[M.PUBLIC])
+    month = views.month_html(dt.date(2026, 5, 1), hostile, today=dt.date(2026, 5, 12))
+    week = views.week_html(dt.date(2026, 5, 11), hostile, public=False, kommun_names=KOMMUN)
+    for html in (month, week):
+        assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;citat&quot;" in html
+    assert "<b>plats" not in week and "&lt;i&gt;Anna&lt;/i&gt;" in week
+    assert "1 bokning" in month and "10:00 &lt;img" in month
