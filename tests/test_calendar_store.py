@@ -131,7 +131,8 @@ def test_history_survives_a_race_in_the_database(store_url):
     assert store.event_history(eid)["outcome"].tolist() == ["sparad", "avvisad"]
 
 
-def _decide_in_process(url: str, event_id: int, action: str, actor_name: str, barrier, out) -> None:
+def _decide_in_process(url: str, event_ids: list[int], action: str, actor_name: str, barrier, out) -> None:
+    """One server process: decide on each request the moment the other process does."""
     import os
 
     os.environ["VALRUMMET_DATABASE_URL"] = url
@@ -139,37 +140,38 @@ def _decide_in_process(url: str, event_id: int, action: str, actor_name: str, ba
     from dashboard.calendar import store as cstore
     from dashboard.calendar.model import Actor
 
-    cdb.engine(url)  # connect and check the schema before the start signal
-    barrier.wait(timeout=60)
-    d = cstore.decide(event_id, action, Actor(actor_name, coordinator=True), 1,
-                      message="Krockar med valstugan" if action == "decline" else "")
-    out.put((actor_name, d.ok, d.message, d.status))
+    cdb.engine(url)  # connect and check the schema before the first start signal
+    for event_id in event_ids:
+        barrier.wait(timeout=60)
+        d = cstore.decide(event_id, action, Actor(actor_name, coordinator=True), 1,
+                          message="Krockar med valstugan" if action == "decline" else "")
+        out.put((event_id, actor_name, d.ok, d.message, d.status))
 
 
 def test_two_processes_decide_the_same_request_at_once(store_url):
     """Acceptance: two server processes confirm and decline the same request at the same moment
     → exactly one decision wins, the other gets a clear message, the history has both."""
     ctx = mp.get_context("spawn")
-    for round_ in range(3):
-        eid = store.request(visit(f"Besök {round_}", "2026-05-12", "18:00", "20:00"), MEMBER)
-        barrier, out = ctx.Barrier(2), ctx.Queue()
-        procs = [ctx.Process(target=_decide_in_process, args=(store_url, eid, action, who, barrier, out))
-                 for action, who in (("confirm", "Kim Koordinator"), ("decline", "Sam Samordnare"))]
-        for p in procs:
-            p.start()
-        results = [out.get(timeout=120) for _ in procs]
-        for p in procs:
-            p.join(60)
-            assert p.exitcode == 0
-        winners = [r for r in results if r[1]]
-        losers = [r for r in results if not r[1]]
-        assert len(winners) == 1 and len(losers) == 1, results
+    eids = [store.request(visit(f"Besök {n}", "2026-05-12", "18:00", "20:00"), MEMBER) for n in range(3)]
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_decide_in_process, args=(store_url, eids, action, who, barrier, out))
+             for action, who in (("confirm", "Kim Koordinator"), ("decline", "Sam Samordnare"))]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in range(2 * len(eids))]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    for eid in eids:
+        mine = [r[1:] for r in results if r[0] == eid]
+        winners = [r for r in mine if r[1]]
+        losers = [r for r in mine if not r[1]]
+        assert len(winners) == 1 and len(losers) == 1, mine
         winner, loser = winners[0], losers[0]
         assert "hann ändras" in loser[2] and f"av {winner[0]}" in loser[2] and "sparades inte" in loser[2]
         ev = store.event(eid)
         assert ev["status"] == winner[3] and ev["version"] == 2 and ev["decided_by"] == winner[0]
-        hist = store.event_history(eid)
-        decisions = hist.iloc[1:]
+        decisions = store.event_history(eid).iloc[1:]
         assert sorted(zip(decisions["actor"], decisions["outcome"])) == sorted(
             [(winner[0], "sparad"), (loser[0], "avvisad")])
         assert set(decisions["version_seen"]) == {1}
