@@ -5,7 +5,8 @@
 # run it with `--ulimit nofile=65536:65536`. Secrets are mounted at run time, never built in:
 #   docker run -p 127.0.0.1:8501-8502:8501-8502 --ulimit nofile=65536:65536 \
 #     -v /srv/valrummet/secrets.toml:/app/.streamlit/secrets.toml:ro \
-#     -v /srv/valrummet/activity-store:/app/data/activity/store valrummet
+#     -v /srv/valrummet/activity-store:/app/data/activity/store \
+#     -v /srv/valrummet/calendar:/app/data/calendar valrummet
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -28,7 +29,7 @@ COPY pages ./pages
 COPY .streamlit/config.toml ./.streamlit/config.toml
 COPY data ./data
 COPY deploy ./deploy
-RUN mkdir -p data/activity/store && chown -R valrummet:valrummet data/activity
+RUN mkdir -p data/activity/store data/calendar && chown -R valrummet:valrummet data/activity data/calendar
 
 USER valrummet
 EXPOSE 8501 8502

@@ -37,6 +37,13 @@ PUBLIC_PAGES = [
         help="En kommuns valdistrikt på karta och i tabell: andel, valdeltagande och förändring där distriktet finns båda åren.",
     ),
     page_registry.page(
+        "pages/kalender.py",
+        title="Kalender",
+        icon=":material/calendar_month:",
+        url_path="kalender",
+        help="Offentliga möten och evenemang i valrörelsen: bekräftade, utan namn på personer.",
+    ),
+    page_registry.page(
         "pages/om_data.py",
         title="Om data",
         icon=":material/info:",

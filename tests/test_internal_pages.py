@@ -128,7 +128,8 @@ def eligible_2022() -> pd.Series:
 def test_registry_lists_exactly_these_pages():
     files = {Path(p.path).name for p in INTERNAL_PAGES}
     assert files == {p.name for p in (REPO_ROOT / "pages" / "internal").glob("*.py")}
-    assert files == {"tidningar.py", "valstugor.py", "aktiviteter.py", "prioriteringar.py", "importera.py"}
+    assert files == {"tidningar.py", "valstugor.py", "aktiviteter.py", "prioriteringar.py", "bokningar.py",
+                     "importera.py"}
 
 
 # --- Tidningar ------------------------------------------------------------------------------------

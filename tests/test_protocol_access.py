@@ -32,7 +32,7 @@ from bench.load.stack import stop, wait_healthy
 from dashboard.page_registry import INTERNAL_PAGES
 
 REPO = Path(__file__).resolve().parents[1]
-PUBLIC_TITLES = {"Översikt", "Kommuner", "Jämför", "Valdistrikt", "Om data", "Utskrift", "Logga in"}
+PUBLIC_TITLES = {"Översikt", "Kommuner", "Jämför", "Valdistrikt", "Kalender", "Om data", "Utskrift", "Logga in"}
 TIMEOUT = 90.0
 # A fixed test password; its hash is made at start-up and given to the server in the environment.
 PASSWORD = "rätt häftig lösenfras 2026"

@@ -29,6 +29,7 @@ PLANS: dict[str, PagePlan] = {
         change="parti",
     ),
     "valdistrikt": PagePlan({"kommun": "Botkyrka", "val": "Kommunval", "period": "2018-2022"}, change="kommun"),
+    "kalender": PagePlan({"datum": "2026-05-12"}, change="vy"),
     "om_data": PagePlan({}, change=None),
     "utskrift": PagePlan({"kommun": "Nacka", "period": "2018-2022"}, change="parti"),
     "logga_in": PagePlan({}, change=None),

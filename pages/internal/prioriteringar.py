@@ -3,11 +3,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import activity, charts, fmt, state, ui
-from dashboard import activity_analysis as aa
 from dashboard import internal_ui as iu
 from dashboard import priority as P
 from dashboard import queries as q
-from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL
+from dashboard.state import ELECTION_LABEL
 
 ui.ensure_entrypoint()
 
@@ -48,22 +47,8 @@ period = state.period_text((a, b))
 party_name = q.party_name(iu.PARTY)
 
 kommuner = q.municipalities()
-change = q.municipality_change(election, a, b, iu.PARTY)
-seats = q.seat_margins(criteria.seat_election, b, iu.PARTY)
-cabins = iu.campaign_frame("valstugor", b)
-activists = iu.campaign_frame("aktivister", b)
-inputs = P.municipal_inputs(kommuner, change, iu.kommun_eligible(b), seats, activity.rentals(), activists, cabins,
-                            criteria.peer_count)
-associations = activity.associations()
-by_association = len(associations) > 0
-if by_association:
-    pos = aa.positioned(cabins)
-    cabin_district = pd.Series(aa.district_of_points(pos["x"], pos["y"], iu.districts()), index=pos.index,
-                               dtype="object").reindex(cabins.index)
-    inputs = P.association_inputs(associations, inputs, activists, cabins, iu.district_results(election, a, b),
-                                  cabin_district)
-context = {"seat_text": f"kommunfullmäktige {b}", "change_text": f"i {ELECTION_DEFINITE[election]} {period}"}
-card = P.scorecard(inputs, criteria, weights, context=context, missing_as_zero=missing_zero)
+scored = iu.priority_card(criteria, election, a, b, weights, missing_zero)
+card, seats, by_association = scored.card.copy(), scored.seats, scored.by_association
 card["kommun"] = card["kommunkod"].map(dict(zip(kommuner["kommunkod"], kommuner["kommun"])))
 
 listed = activity.priority_associations()

@@ -556,3 +556,34 @@ def guard_clear_cache() -> bool:
 
 
 guard_clear_cache()
+
+
+# --- roles (issue 20: the booking calendar's coordinators) ------------------------------------
+
+COORDINATOR = "coordinator"
+
+
+def load_roles(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Role -> the lower-case names (built-in login) or e-mails (OIDC) that have it.
+
+    `[valrummet.roles]` in secrets (`coordinator = ["anna", "bo@example.se"]`); the environment
+    variable VALRUMMET_COORDINATORS (names separated by commas or spaces) wins for `coordinator`.
+    Roles need a per-person login: the shared password's "user" never has one."""
+    section = dict((secrets.get(SECTION) or {}).get("roles") or {})
+    roles = {str(role): _as_set(names) for role, names in section.items()}
+    if env.get("VALRUMMET_COORDINATORS"):
+        roles[COORDINATOR] = _as_set(env["VALRUMMET_COORDINATORS"])
+    return roles
+
+
+def user_roles(user: str | None = None) -> frozenset[str]:
+    """The roles of `user`, by default the session's logged-in viewer (none when logged out)."""
+    user = current_user() if user is None else user
+    if not user or user == "gemensamt lösenord":
+        return frozenset()
+    key = user.strip().lower()
+    return frozenset(role for role, names in load_roles(os.environ, _secrets()).items() if key in names)
+
+
+def has_role(role: str) -> bool:
+    return role in user_roles()

@@ -254,6 +254,41 @@ def districts(year: int = DISTRICT_GEO_YEAR) -> aa.Districts:
     return aa.load_districts(data_dir() / "geo" / f"valdistrikt_{COUNTY}_{year}.geojson")
 
 
+@dataclass(frozen=True)
+class PriorityCard:
+    card: pd.DataFrame  # priority.scorecard's frame (shared: copy before changing it)
+    seats: pd.DataFrame | None  # the seat margins used (None when the election has no votes)
+    by_association: bool  # one row per association (an association file is loaded)
+
+
+def priority_card(criteria, election: str, a: int, b: int, weights: dict, missing_zero: bool) -> PriorityCard:
+    """The priority scorecard (issue 5) for an election and period with the given weights:
+    per association when an association file is loaded, else per municipality. Used by
+    Prioriteringar and by the booking calendar's coverage of priority associations."""
+    from . import priority as P
+    from .state import ELECTION_DEFINITE, period_text
+
+    kommuner = q.municipalities()
+    change = q.municipality_change(election, a, b, PARTY)
+    seats = q.seat_margins(criteria.seat_election, b, PARTY)
+    cabins = campaign_frame("valstugor", b)
+    activists = campaign_frame("aktivister", b)
+    inputs = P.municipal_inputs(kommuner, change, kommun_eligible(b), seats, activity.rentals(), activists, cabins,
+                                criteria.peer_count)
+    associations = activity.associations()
+    by_association = len(associations) > 0
+    if by_association:
+        pos = aa.positioned(cabins)
+        cabin_district = pd.Series(aa.district_of_points(pos["x"], pos["y"], districts()), index=pos.index,
+                                   dtype="object").reindex(cabins.index)
+        inputs = P.association_inputs(associations, inputs, activists, cabins, district_results(election, a, b),
+                                      cabin_district)
+    context = {"seat_text": f"kommunfullmäktige {b}",
+               "change_text": f"i {ELECTION_DEFINITE[election]} {period_text((a, b))}"}
+    card = P.scorecard(inputs, criteria, weights, context=context, missing_as_zero=missing_zero)
+    return PriorityCard(card, seats, by_association)
+
+
 def coverage_notes(election: str, from_year: int, to_year: int) -> list[str]:
     """The public coverage notes minus those about turnout, which these pages do not show."""
     return [n for n in q.notes_for(election, from_year, to_year) if "valdeltagande" not in n]

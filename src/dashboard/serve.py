@@ -126,6 +126,8 @@ def _prepare_process() -> None:
     * A quiet server sends queued messages with a shorter pause (`adapt_flush_interval`).
     * Page scripts are compiled once per process, not once per new session (`keep_script_bytecode`).
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
+    * The booking calendar's .ics URLs are served (`dashboard.calendar.http`, a route in front of
+      Streamlit's own; plain `streamlit run` has none).
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -143,6 +145,9 @@ def _prepare_process() -> None:
     adapt_flush_interval()
     keep_script_bytecode()
     memoize_theme_options()
+    from .calendar import http as calendar_http
+
+    calendar_http.install()
     threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 90_000
 PASSWORD = "ett långt gemensamt lösenord"
-PUBLIC = ["Översikt", "Kommuner", "Jämför", "Valdistrikt", "Om data", "Utskrift"]
+PUBLIC = ["Översikt", "Kommuner", "Jämför", "Valdistrikt", "Kalender", "Om data", "Utskrift"]
 
 
 @pytest.fixture(scope="module")
