@@ -8,6 +8,8 @@ Figure builders are pure; the rest draws with Streamlit.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import activity, fmt, maps, ui
+from . import activity, fmt, maps, render_memo, ui
 from . import activity_analysis as aa
 from . import queries as q
 from .charts import GAIN, LOSS
@@ -93,7 +95,38 @@ def _formatter(kind: str):
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _styled(shown: pd.DataFrame, kinds: tuple[tuple[str, str], ...]):
     formats = {h: f for h, k in kinds if (f := _formatter(k)) is not None and h in shown.columns}
-    return shown.style.format(formats, na_rep=fmt.MISSING).hide(axis="index")
+    styler = shown.style.format(formats, na_rep=fmt.MISSING).hide(axis="index")
+    # Rendered once per content (render_memo), as ui.table does: a fixed uuid keeps the cached
+    # rendering valid for every table that shows the same content.
+    styler.set_uuid("vr")
+    render_memo.freeze(styler)
+    return styler
+
+
+# Tables of frames a cache holds (the same object on every rerun): display frame and Styler per
+# (frame, columns), found by identity, so a rerun neither copies nor hashes the frame. An entry
+# goes when its frame is collected (as ui._table_parts).
+_PARTS: dict[tuple[int, tuple], tuple[weakref.ref, pd.DataFrame, object]] = {}
+_PARTS_LOCK = threading.Lock()
+
+
+def _parts(df: pd.DataFrame, present: Sequence["Col"]) -> tuple[pd.DataFrame, object]:
+    key = (id(df), tuple(present))
+    hit = _PARTS.get(key)
+    if hit is not None and hit[0]() is df:
+        return hit[1], hit[2]
+    shown = display_frame(df, present)
+    styled = _styled(shown, tuple((c.header, c.kind) for c in present))
+
+    def forget(_ref, key=key):
+        with _PARTS_LOCK:
+            entry = _PARTS.get(key)
+            if entry is not None and entry[0] is _ref:
+                del _PARTS[key]
+
+    with _PARTS_LOCK:
+        _PARTS[key] = (weakref.ref(df, forget), shown, styled)
+    return shown, styled
 
 
 def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
@@ -107,25 +140,39 @@ def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
     return out
 
 
+def text_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
+    """The table as Swedish text (for st.table and print): every cell formatted, missing = "uppgift saknas"."""
+    out = display_frame(df, cols)
+    for c in [c for c in cols if c.name in df.columns]:
+        f = _formatter(c.kind)
+        out[c.header] = [fmt.MISSING if fmt.is_missing(v) else (f(v) if f else str(v)) for v in out[c.header]]
+    return out
+
+
 def table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str = "",
-          height: int | str = "auto") -> None:
-    """A sortable table with Swedish formats ("uppgift saknas" for missing) and CSV + Excel."""
+          height: int | str = "auto", on_select=None) -> None:
+    """A sortable table with Swedish formats ("uppgift saknas" for missing) and CSV + Excel.
+
+    `on_select` (a callback) makes rows clickable (read the row with `ui.selected_row(key)`)."""
     present = [c for c in cols if c.name in df.columns]
-    shown = display_frame(df, present)
+    shown, styled = _parts(df, present)
     with st.container(key=f"{key}_box"):  # addressable as a unit (tests, CSS-free layout)
-        _table(shown, present, key=key, file_stem=file_stem, alt=alt, note=note, height=height)
+        _table(shown, styled, present, key=key, file_stem=file_stem, alt=alt, note=note, height=height,
+               on_select=on_select)
 
 
-def _table(shown: pd.DataFrame, present: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str,
-           height: int | str) -> None:
+def _table(shown: pd.DataFrame, styled, present: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str,
+           height: int | str, on_select=None) -> None:
     st.dataframe(
-        _styled(shown, tuple((c.header, c.kind) for c in present)),
+        styled,
         hide_index=True,
         key=key,
         height=height,
         alt=alt,
         placeholder=fmt.MISSING,
         column_config={shown.columns[0]: st.column_config.Column(pinned=True)} if len(shown.columns) else None,
+        on_select=on_select or "ignore",
+        selection_mode="single-row",
     )
     excel_cols = [ui.Col(c.header, c.header, "int" if c.kind == "int" else "pp" if c.kind == "pp" else
                          "pct" if c.kind in ("pct", "dec2") else "text") for c in present]

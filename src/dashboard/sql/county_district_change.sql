@@ -1,5 +1,5 @@
 -- name: county_district_change
--- description: Every voting district of a county in one election: eligible voters, a party's votes and share in the later year, and the change where the same district code exists in both years.
+-- description: Every voting district of a county in one election: eligible voters, turnout, a party's votes and share in the later year, and the change where the same district code exists in both years.
 -- param election: choice(riksdag, region, kommun)
 -- param from_year: int
 -- param to_year: int
@@ -7,10 +7,11 @@
 -- param county: text(^[0-9]{2}$) = 01
 -- One row per district of to_year (collection rows included and flagged; they have no electorate
 -- of their own and are never compared). change_pp only where the same, non-collection code
--- exists in from_year; same code does not always mean same boundaries. Used by the internal
--- pages for cabin coverage (eligible voters near a cabin) and the gaps list.
+-- exists in from_year; same code does not always mean same boundaries. Turnout = votes cast /
+-- eligible × 100, only where eligible > 0. Used by the internal pages: cabin coverage (eligible
+-- voters near a cabin), the gaps list and the door-knocking measures of the field map.
 WITH t AS (
-    SELECT year, area_code, area_name, kommunkod, is_collection, eligible, valid_votes, count_status
+    SELECT year, area_code, area_name, kommunkod, is_collection, eligible, votes_cast, valid_votes, count_status
     FROM area_totals
     WHERE election = $election AND level = 'district' AND county_code = $county
       AND year IN ($from_year, $to_year)
@@ -29,7 +30,10 @@ d AS (
 SELECT a.area_code AS district_code, a.area_name AS district_name, a.kommunkod, a.is_collection,
        a.eligible, a.count_status,
        a.votes AS votes_to, a.valid_votes AS valid_to, a.share_pct AS share_to,
+       a.votes_cast AS cast_to,
+       CASE WHEN a.eligible > 0 THEN a.votes_cast * 100.0 / a.eligible END AS turnout_to,
        b.votes AS votes_from, b.valid_votes AS valid_from, b.share_pct AS share_from,
+       CASE WHEN b.eligible > 0 THEN b.votes_cast * 100.0 / b.eligible END AS turnout_from,
        CASE WHEN NOT a.is_collection AND b.area_code IS NOT NULL AND NOT b.is_collection
             THEN a.share_pct - b.share_pct END AS change_pp,
        (b.area_code IS NOT NULL AND NOT a.is_collection AND NOT b.is_collection) AS comparable
