@@ -32,6 +32,7 @@ import pandas as pd
 import plotly.colors
 
 from . import fmt
+from .activity_analysis import positioned
 from .build.centroids import CENTRES_FILE
 from .paths import data_dir
 from .priority import _scores as place_scores
@@ -94,15 +95,6 @@ def nearest(px, py, qx, qy) -> tuple[np.ndarray, np.ndarray]:
         idx[start:start + step] = j
         dist[start:start + step] = d[np.arange(len(j)), j]
     return dist, idx
-
-
-def positioned(cabins: pd.DataFrame) -> pd.DataFrame:
-    """The cabins with a position, with x, y in SWEREF 99 TM."""
-    from .activity_analysis import to_sweref
-
-    have = cabins[cabins["lat"].notna() & cabins["lon"].notna()].copy()
-    x, y = to_sweref(have["lon"].to_numpy(dtype="float64"), have["lat"].to_numpy(dtype="float64"))
-    return have.assign(x=x, y=y)
 
 
 # --- the district table --------------------------------------------------------------------------------

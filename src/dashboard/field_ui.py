@@ -15,7 +15,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from . import activity, auth, cache, deck, field, fmt, state, ui
+from . import activity, auth, cache, deck, field, fmt, state
 from . import internal_ui as iu
 from . import queries as q
 from .activity import edit

@@ -1,13 +1,12 @@
 """Shared pieces of the internal pages (activity, priorities, imports).
 
 What the public helpers (`ui`, `charts`, `maps`) lack: tables with decimal columns, the
-activity-data notice, a scatter with a fitted line, a cabin map, the small print without a
+activity-data notice, a scatter with a fitted line, the small print without a
 hard dependency on the Om data page, and cached loaders of the inputs the pages share.
 Figure builders are pure; the rest draws with Streamlit.
 """
 from __future__ import annotations
 
-import json
 import threading
 import weakref
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import activity, fmt, maps, render_memo, ui
+from . import activity, fmt, render_memo, ui
 from . import activity_analysis as aa
 from . import queries as q
 from .charts import GAIN, LOSS
@@ -237,35 +236,6 @@ def scatter_fit(
     return fig
 
 
-def with_cabins(fig: go.Figure, cabins: pd.DataFrame) -> go.Figure:
-    """Add the positioned cabins as markers (hover: name, municipality, shifts)."""
-    pos = cabins[cabins["lat"].notna() & cabins["lon"].notna()]
-    if pos.empty:
-        return fig
-    kind = pos["typ"].fillna("valstuga") if "typ" in pos else pd.Series("valstuga", index=pos.index)
-    custom = np.column_stack([
-        pos["namn"].astype(str), pos["kommun"].astype(str), kind.astype(str),
-        [fmt.integer(v) for v in pos["pass"]],
-    ])
-    # A dark dot under a bright one reads on light and dark fills alike (map markers have no outline).
-    fig.add_trace(go.Scattermap(lat=pos["lat"], lon=pos["lon"], mode="markers", hoverinfo="skip",
-                                marker={"size": 14, "color": "#111111"}, name="valstugor (kant)"))
-    fig.add_trace(go.Scattermap(
-        lat=pos["lat"], lon=pos["lon"], mode="markers",
-        marker={"size": 9, "color": "#ffb000"},
-        customdata=custom,
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} (%{customdata[2]})<br>"
-                      "Bemannade pass: %{customdata[3]}<extra></extra>",
-        name="valstugor",
-    ))
-    return fig
-
-
-def cabin_map(geojson: dict, df: pd.DataFrame, cabins: pd.DataFrame, **choropleth_kwargs) -> go.Figure:
-    """A choropleth (maps.choropleth) with the cabins on top."""
-    return with_cabins(maps.choropleth(geojson, df, **choropleth_kwargs), cabins)
-
-
 # --- inputs the pages share (cached) -----------------------------------------------------------------
 
 
@@ -286,15 +256,6 @@ def kommun_eligible(to_year: int) -> pd.DataFrame:
 def district_results(election: str, from_year: int, to_year: int) -> pd.DataFrame:
     return q.run("county_district_change", election=election, from_year=from_year, to_year=to_year,
                  party=PARTY, county=COUNTY)
-
-
-@st.cache_resource(show_spinner=False)
-def district_geo(year: int = DISTRICT_GEO_YEAR) -> dict:
-    """All voting districts of the county (id = district_code)."""
-    path = data_dir() / "geo" / f"valdistrikt_{COUNTY}_{year}.geojson"
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {"type": "FeatureCollection",
-            "features": [{**f, "id": f["properties"]["district_code"]} for f in raw["features"]]}
 
 
 def districts(year: int = DISTRICT_GEO_YEAR) -> aa.Districts:
