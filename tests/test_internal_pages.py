@@ -239,7 +239,7 @@ def test_valstugor_synthetic_deep_link(synthetic):
     cabin_label = f"{first['namn']} ({first['kommun']})"
     at = run("valstugor", val="Regionval", farg="Förändring", radie="2 km", lucka="Stor ökning",
              distrikt=place_label(code), stuga=cabin_label, kommun="Sundbyberg")
-    assert at.segmented_control(key="farg").value == "forandring"
+    assert at.selectbox(key="farg").value == "forandring"
     assert at.segmented_control(key="radie").value == "2000"
     assert at.segmented_control(key="lucka").value == "okning"
     assert at.selectbox(key="distrikt").value == code
@@ -368,7 +368,7 @@ def test_aktiviteter_district_view_deep_link_with_weights(synthetic):
              distrikt=place_label(code))
     assert at.segmented_control(key="vy").value == "valdistrikt"
     assert at.slider(key="w_mob").value == 1 and at.slider(key="w_overt").value == 3
-    assert at.segmented_control(key="farg").value == "overtalning"
+    assert at.selectbox(key="farg").value == "overtalning"
     res = db.execute("county_district_change", {"election": "riksdag", "from_year": 2018, "to_year": 2022, "party": "V"})
     kommun_d = db.execute("county_district_change", {"election": "kommun", "from_year": 2022, "to_year": 2022,
                                                      "party": "V"})

@@ -78,7 +78,7 @@ def district_view() -> None:
                  "Valdistrikten har 2022 års gränser. Alla siffror finns i tabellen nedan."),
     )
     if place:
-        fu.district_card(data["districts"], place, radius, a, b, f"{label} {b}")
+        fu.district_card(data["by_code"], place, radius, a, b, f"{label} {b}")
     st.subheader("Var ska vi knacka dörr? Valdistrikten i ordning")
     st.caption(
         f"Knackpoäng 0–100 = vägt medelvärde av distriktets plats bland länets valdistrikt i mobiliseringspotential "

@@ -31,6 +31,7 @@ party_name = q.party_name(iu.PARTY)
 r_text = field.RADIUS_LABEL[radius]
 token = activity.token()
 weights = tuple(sorted(field.KNOCK_WEIGHTS.items()))
+origin = iu.origin_caption(TYPES)
 
 data = fu.district_data(election, a, b, radius, weights, token)
 cov = fu.coverage_tables(election, a, b, radius, weights, token)
@@ -81,7 +82,7 @@ fu.draw_map(
 )
 fu.show_message()
 if place:
-    fu.district_card(d, place, radius, a, b, f"{label} {b}")
+    fu.district_card(data["by_code"], place, radius, a, b, f"{label} {b}")
 fu.placement_panel(place, data["cabin_options"], b, cabin)
 
 st.subheader(f"Täckning per kommun ({r_text})")
@@ -104,9 +105,9 @@ cols = [
 ]
 iu.table(cov["kommun"], cols, key="valstugor_tackning", file_stem=f"valstugor_tackning_{election}_{a}_{b}_{radius}m",
          alt="Tabell: valstugor och täckning per kommun",
-         note=f"{label}, {party_name}, {period}. Räckvidd {r_text}. Aktivitetsdata: {iu.origin_caption(TYPES)}.")
+         note=f"{label}, {party_name}, {period}. Räckvidd {r_text}. Aktivitetsdata: {origin}.")
 
-by_association = len(activity.associations()) > 0
+by_association = cov["by_association"]
 st.subheader(f"Täckning per {'partiförening' if by_association else 'område'} ({r_text})")
 st.caption(
     "En rad per partiförening i föreningsfilen: föreningens valdistrikt, eller hela kommunen när föreningen inte "
@@ -123,7 +124,7 @@ iu.table(
      iu.Col("eligible", f"Röstberättigade kommunvalet {ey} (antal)", "int")],
     key="valstugor_foreningar", file_stem=f"valstugor_tackning_foreningar_{radius}m",
     alt="Tabell: täckning per partiförening eller område",
-    note=f"Räckvidd {r_text}; {electorate_text}. Aktivitetsdata: {iu.origin_caption(TYPES)}.",
+    note=f"Räckvidd {r_text}; {electorate_text}. Aktivitetsdata: {origin}.",
 )
 
 st.subheader("Luckor: starka eller växande valdistrikt utan valstuga i närheten")
@@ -163,13 +164,12 @@ else:
         note=f"Planeringslista. {label}, {party_name}, {period}. Lucka = länets översta fjärdedel av valdistrikten "
              f"({' eller '.join(parts)}) och ingen valstuga inom {r_text} från distriktets mittpunkt.",
     )
-    with st.expander("Skriv ut luckorna för en förening", icon=":material/print:"):
+    # Only when asked for (the link keeps it): a print view that is not shown costs nothing per run.
+    if state.toggle("Utskrift: luckorna för en förening", False, key="utskrift",
+                    help="Visar luckorna i en förenings (eller kommuns) område på en sida att skriva ut."):
         st.html(fu.PRINT_CSS)
-        unit_id = fu.unit_selector(cov["units"])
-        unit_row = cov["units"][cov["units"]["unit_id"] == unit_id]
-        unit_name = unit_row["unit"].iloc[0] if len(unit_row) else ""
-        mine = gaps[gaps["district_code"].isin(set(data["areas"].loc[data["areas"]["unit_id"] == unit_id,
-                                                                   "district_code"]))]
+        unit_id = fu.unit_selector(cov["unit_options"])
+        unit_name, mine = fu.unit_gaps(election, a, b, radius, weights, gap_by, token, unit_id, tuple(gap_cols[:-1]))
         with st.container(key="falt_utskrift"):
             st.markdown(f"### Luckor i {unit_name}: valdistrikt utan valstuga inom {r_text}")
             st.caption(f"{label}, {party_name}, {period}; luckor = länets översta fjärdedel ({' eller '.join(parts)}). "
@@ -177,7 +177,7 @@ else:
             if mine.empty:
                 st.markdown("Inga luckor i området med de här valen.")
             else:
-                st.table(iu.text_frame(mine, gap_cols[:-1]), hide_index=True)
+                st.table(mine, hide_index=True)
             with st.container(key="falt_utskrift_knapp"):
                 handout.print_button()
 
@@ -200,7 +200,7 @@ iu.table(
 
 st.subheader("Valstugorna i data")
 iu.table(
-    cabins.assign(kommun=cabins["kommun"]),
+    cabins,
     [iu.Col("namn", "Valstuga"), iu.Col("kommun", "Kommun"), iu.Col("typ", "Typ"), iu.Col("område", "Område"),
      iu.Col("prioriterat_område", "Prioriterat område", "yesno"), iu.Col("öppetdagar", "Öppetdagar (antal)", "int"),
      iu.Col("pass", "Bemannade pass (antal)", "int"), iu.Col("lat", "Latitud", "dec5"),
@@ -208,15 +208,12 @@ iu.table(
     key="valstugor_lista", file_stem=f"valstugor_{b}", alt="Tabell: valstugorna i data", height=300,
     note=f"Aktivitetsdata: {iu.origin_caption(['valstugor'])}.",
 )
-if activity.info("valstugor").origin == activity.ORIGIN_STANDARD:
-    summary = activity.default_summary()
-    lines = summary.loc[summary["typ"] == "valstugor", "formulering"].tolist()
-    if lines:
-        st.caption("Valutvärderingen 2023 om hela distriktet: " + "; ".join(lines) + ".")
+if lines := fu.evaluation_lines(token):
+    st.caption("Valutvärderingen 2023 om hela distriktet: " + "; ".join(lines) + ".")
 fu.history_panel()
 
 iu.small_print(
-    source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat och röstberättigade: SCB och Valmyndigheten; "
+    source=f"Aktivitetsdata: {origin}. Valresultat och röstberättigade: SCB och Valmyndigheten; "
            "valdistriktens gränser och mittpunkter 2022 (Valmyndigheten) – se Om data.",
     definition=(
         f"Mittpunkt = valdistriktets tyngdpunkt (SWEREF 99 TM). Inom {r_text} = mittpunkten ligger högst {r_text} "

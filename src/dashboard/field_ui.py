@@ -52,10 +52,13 @@ MAX_NAME = 120
 
 
 def measure_selector(options: list[str], default: str) -> str:
-    return state.choice_selector(
-        "Färga efter", {k: field.MEASURES[k].label for k in options}, default, key=Key.MEASURE,
+    """What the districts' colour shows, bound to `?farg=` (a list: six labels do not fit a phone's row)."""
+    value = st.selectbox(
+        "Färga efter", options, index=options.index(default), format_func=lambda k: field.MEASURES[k].label,
+        key=Key.MEASURE, bind="query-params",
         help="Vad valdistriktens färg visar. Siffrorna för alla mått står i tabellen under kartan.",
     )
+    return value or default
 
 
 def radius_selector() -> int:
@@ -163,7 +166,8 @@ def district_data(election: str, a: int, b: int, radius_m: int, weights: tuple, 
     areas = field.units(activity.associations(), field.load_centres(), q.municipalities())
     d = d.merge(areas[["district_code", "unit"]].drop_duplicates("district_code"), on="district_code", how="left")
     return {"districts": d, "cabins": cabins, "doors": doors, "electorate_year": ey, "areas": areas,
-            "unplaced_doors": field.unplaced_doors(doors), "cabin_options": cabin_options(cabins)}
+            "unplaced_doors": field.unplaced_doors(doors), "cabin_options": cabin_options(cabins),
+            "by_code": d.set_index("district_code", drop=False)}
 
 
 @cache.resource(max_entries=64)
@@ -193,16 +197,30 @@ def coverage_tables(election: str, a: int, b: int, radius_m: int, weights: tuple
     per_unit.loc[per_unit["kommunkod"].isin(unpositioned), ["near_pct", "eligible_near", "districts_near"]] = None
     per_unit["kommun"] = per_unit["kommunkod"].map(dict(zip(kommuner["kommunkod"], kommuner["kommun"])))
 
+    units = per_unit.drop_duplicates("unit_id")[["unit_id", "unit"]].reset_index(drop=True)
     county = field.coverage_by(d, d[["district_code"]].assign(unit_id=COUNTY)).iloc[0].to_dict()
     if unpositioned:
         county.update(near_pct=None, eligible_near=None)
-    return {"kommun": per_kommun, "units": per_unit, "county": county, "unpositioned": sorted(unpositioned)}
+    return {"kommun": per_kommun, "units": per_unit, "unit_options": units, "county": county,
+            "unpositioned": sorted(unpositioned), "by_association": len(activity.associations()) > 0}
 
 
 @cache.resource(max_entries=64)
 def gap_table(election: str, a: int, b: int, radius_m: int, weights: tuple, by: str, token: str) -> tuple:
     data = district_data(election, a, b, radius_m, weights, token)
     return field.gaps(data["districts"], by)
+
+
+@cache.resource(max_entries=64)
+def unit_gaps(election: str, a: int, b: int, radius_m: int, weights: tuple, by: str, token: str,
+              unit_id: str | None, cols: tuple) -> tuple[str, pd.DataFrame]:
+    """(the area's name, its gaps as Swedish text) for the print view."""
+    data = district_data(election, a, b, radius_m, weights, token)
+    gaps, _ = gap_table(election, a, b, radius_m, weights, by, token)
+    areas = data["areas"]
+    here = areas[areas["unit_id"] == unit_id]
+    name = here["unit"].iloc[0] if len(here) else ""
+    return name, iu.text_frame(gaps[gaps["district_code"].isin(set(here["district_code"]))], list(cols))
 
 
 @cache.resource(max_entries=64)
@@ -253,8 +271,7 @@ def map_and_legend(election: str, a: int, b: int, radius_m: int, weights: tuple,
         "selected": [cabin_key(r) == cabin for _, r in pos.iterrows()],
         "key": [cabin_key(r) for _, r in pos.iterrows()],
     })
-    bbox = q.district_bboxes().get(kommunkod) if kommunkod else None
-    center, zoom = deck.view_for(bbox or q.kommun_geo()["bbox"], 700, 520)
+    center, zoom = view(kommunkod)
     tile_url, attribution = tile_settings()
     rendered = deck.field_map(
         districts_geo=_geo("valdistrikt_01_2022.geojson"), kommuner_geo=_geo("kommuner.geojson"),
@@ -263,6 +280,12 @@ def map_and_legend(election: str, a: int, b: int, radius_m: int, weights: tuple,
         tile_url=tile_url, tile_attribution=attribution,
     )
     return rendered, legend
+
+
+def view(kommunkod: str | None) -> tuple[dict, float]:
+    """The map's initial center and zoom: the municipality's districts, or the county."""
+    bbox = q.district_bboxes().get(kommunkod) if kommunkod else None
+    return deck.view_for(bbox or q.kommun_geo()["bbox"], 700, 520)
 
 
 def _on_map_select() -> None:
@@ -308,11 +331,11 @@ def _escape(text: str) -> str:
 # --- the selected district and cabin -------------------------------------------------------------------
 
 
-def district_card(d: pd.DataFrame, code: str, radius_m: int, a: int, b: int, election_text: str) -> None:
-    hit = d[d["district_code"] == code]
-    if hit.empty:
+def district_card(by_code: pd.DataFrame, code: str, radius_m: int, a: int, b: int, election_text: str) -> None:
+    """The selected district's numbers (`by_code`: district_data()["by_code"])."""
+    if code not in by_code.index:
         return
-    r = hit.iloc[0]
+    r = by_code.loc[code]
     near = {True: "ja", False: "nej"}.get(r["near"] if not fmt.is_missing(r["near"]) else None, fmt.MISSING)
     cabin = (f"{r['cabin_name']}, {fmt.number(r['cabin_km'], 1)} km" if not fmt.is_missing(r["cabin_name"])
              else fmt.MISSING)
@@ -322,8 +345,8 @@ def district_card(d: pd.DataFrame, code: str, radius_m: int, a: int, b: int, ele
         f"valdeltagande {fmt.pct(r['turnout_to'])}",
         f"Röstberättigade (kommunvalet): {fmt.integer(r['eligible'])} · närmaste valstuga: {cabin} · "
         f"inom {field.RADIUS_LABEL[radius_m]}: {near}",
-        f"Mobiliseringspotential {fmt.integer(r['mobilisation'])} personer · övertalningspotential "
-        f"{fmt.integer(r['persuasion'])} röster · knackpoäng {fmt.number(r['score'], 0)} "
+        f"Mobiliseringspotential {_count(r['mobilisation'], 'personer')} · övertalningspotential "
+        f"{_count(r['persuasion'], 'röster')} · knackpoäng {fmt.number(r['score'], 0)} "
         f"(plats {fmt.integer(r['rank'])})",
         "Knackade dörrar i valrörelsen: " + (fmt.integer(r["doors"]) if r["knocked"] else "inga rader i filen"),
     ]
@@ -331,6 +354,10 @@ def district_card(d: pd.DataFrame, code: str, radius_m: int, a: int, b: int, ele
         lines.append(f"Område: {r['unit']}")
     with st.container(border=True, key="falt_distrikt"):
         st.markdown("  \n".join(lines))
+
+
+def _count(value, unit: str) -> str:
+    return fmt.MISSING if fmt.is_missing(value) else f"{fmt.integer(value)} {unit}"
 
 
 # --- placing and moving cabins -------------------------------------------------------------------------
@@ -387,7 +414,7 @@ def _save(action: str, code: str, campaign: int) -> None:
     user = auth.current_user()
     if user is None:
         return _message("error", "Du måste vara inloggad för att placera eller flytta valstugor.")
-    place = field.load_centres().set_index("district_code").loc[code]
+    place = centres_by_code().loc[code]
     lat, lon = st.session_state.get(f"falt_lat_{code}"), st.session_state.get(f"falt_lon_{code}")
     if problem := check_position(lat, lon):
         return _message("error", problem)
@@ -439,7 +466,7 @@ def placement_panel(code: str | None, opts: pd.DataFrame, campaign: int, selecte
             st.caption("Klicka på ett valdistrikt i kartan, eller välj en plats i listan \u201dValt valdistrikt\u201d, "
                        "så kan du placera en ny valstuga där eller flytta en befintlig dit.")
             return
-        place = field.load_centres().set_index("district_code").loc[code]
+        place = centres_by_code().loc[code]
         # The version this form shows: a save based on it must not overwrite a newer one.
         st.session_state[BASE_KEY] = activity.store.pointer("valstugor")
         action = st.segmented_control(
@@ -470,10 +497,33 @@ def placement_panel(code: str | None, opts: pd.DataFrame, campaign: int, selecte
             )
 
 
+@cache.resource(max_entries=16)
+def _history(token: str) -> pd.DataFrame:
+    return activity.history("valstugor")
+
+
+@cache.resource(max_entries=16)
+def evaluation_lines(token: str) -> list[str]:
+    """What the 2023 evaluation says about cabins district-wide, while the embedded default is in use."""
+    if activity.info("valstugor").origin != activity.ORIGIN_STANDARD:
+        return []
+    summary = activity.default_summary()
+    return summary.loc[summary["typ"] == "valstugor", "formulering"].tolist()
+
+
+@cache.resource()
+def centres_by_code() -> pd.DataFrame:
+    return field.load_centres().set_index("district_code")
+
+
 def history_panel() -> None:
     """The cabin file's versions, newest first, and a way back (nothing is ever deleted)."""
-    hist = activity.history("valstugor")
-    with st.expander(f"Valstugefilens historik ({len(hist)} versioner)", icon=":material/history:"):
+    if not st.toggle("Visa valstugefilens historik", False, key="falt_historik",
+                     help="Varje sparad version av valstugefilen; en tidigare version kan göras aktuell igen."):
+        return
+    hist = _history(activity.token())
+    with st.container(border=True, key="falt_historik_box"):
+        st.caption(f"{len(hist)} versioner, nyaste först. Ingen version tas bort.")
         shown = hist.head(12).assign(aktuell=hist["aktuell"].map({True: "ja", False: ""}))
         st.table(shown.rename(columns={"version": "Version", "importerad": "Sparad", "ursprung": "Ursprung",
                                        "fil": "Ändring eller fil", "rader": "Rader", "aktuell": "Aktuell"}),
@@ -502,8 +552,8 @@ PRINT_CSS = """
 """
 
 
-def unit_selector(per_unit: pd.DataFrame) -> str | None:
-    units = per_unit.drop_duplicates("unit_id")
+def unit_selector(units: pd.DataFrame) -> str | None:
+    """The area to print (`coverage_tables()["unit_options"]`), bound to `?forening=`."""
     codes, labels = state.options(units, "unit_id", "unit")
     if not codes:
         return None

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import activity, fmt, render_memo, ui
+from . import activity, cache, fmt, render_memo, ui
 from . import activity_analysis as aa
 from . import queries as q
 from .charts import GAIN, LOSS
@@ -32,23 +32,35 @@ DISTRICT_GEO_YEAR = 2022
 # --- notices ---------------------------------------------------------------------------------
 
 
+# Both read every type's pointer and version metadata (~20 small files per call); a page asks
+# several times per run, so the text is kept per state of the store (activity.token()).
+@cache.resource(max_entries=64)
+def _notice(types: tuple[str, ...] | None, token: str) -> tuple[str | None, bool]:
+    return activity.notice(list(types) if types else None), activity.is_synthetic()
+
+
 def activity_notice(types: Sequence[str] | None = None) -> None:
     """The sentence every internal page shows about where its activity numbers come from."""
-    text = activity.notice(list(types) if types else None)
-    if activity.is_synthetic():
+    text, synthetic = _notice(tuple(types) if types else None, activity.token())
+    if synthetic:
         st.warning(text, icon=":material/science:", title="Syntetiska demodata")
     elif text:
         st.info(text, icon=":material/info:")
 
 
-def origin_caption(types: Sequence[str]) -> str:
-    """"Tidningar: från valutvärderingen 2023 — ofullständig (9 rader)" for each type."""
+@cache.resource(max_entries=64)
+def _origin_caption(types: tuple[str, ...], token: str) -> str:
     parts = []
     for t in types:
         i = activity.info(t)
         when = f", importerad {i.imported_at[:16].replace('T', ' ')}" if i.imported_at else ""
         parts.append(f"{i.label}: {i.origin_label} ({fmt.integer(i.rows)} rader{when})")
     return "; ".join(parts)
+
+
+def origin_caption(types: Sequence[str]) -> str:
+    """"Tidningar: från valutvärderingen 2023 — ofullständig (9 rader)" for each type."""
+    return _origin_caption(tuple(types), activity.token())
 
 
 def small_print(source: str, definition: str, data_date: str) -> None:
