@@ -174,7 +174,7 @@ def test_every_launcher_option_is_documented():
                 "VALRUMMET_BASE_URL_PATH", "VALRUMMET_MAX_UPLOAD_MB", "VALRUMMET_REQUIRE_LOGIN",
                 "VALRUMMET_PASSWORD_HASH", "VALRUMMET_USERS", "VALRUMMET_ALLOWED_EMAILS",
                 "VALRUMMET_ALLOWED_DOMAINS", "VALRUMMET_ALLOW_ANY_ACCOUNT", "VALRUMMET_ALLOW_CLEAR_CACHE",
-                "STREAMLIT_SERVER_COOKIE_SECRET"):
+                "VALRUMMET_TILE_URL", "VALRUMMET_TILE_ATTRIBUTION", "STREAMLIT_SERVER_COOKIE_SECRET"):
         assert env in doc, f"docs/deploy.md does not mention {env}"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -125,15 +126,17 @@ def test_knock_measures_and_score_hand_computed():
     assert d.loc["01140002", "persuasion"] == 0.0
     assert pd.isna(d.loc["01140003", "persuasion"])
     assert d.loc["01150001", "persuasion"] == pytest.approx(14.24)
-    # places (0 … 1): mobilisation A ¹/₆, B ⁴/₆, C 1, D ¹/₆ (A, D tie); persuasion B 0, A ½, D 1
-    # score = (2·mob + 1·pers) / 3; C has no persuasion, so only mobilisation counts there
-    assert d["score"].tolist() == pytest.approx([(2 / 6 + 0.5) / 3 * 100, (8 / 6) / 3 * 100, 100.0,
+    # places (0 … 1): mobilisation A ¹/₆, B ⁴/₆, C 1, D ¹/₆ (A, D tie); persuasion B 0, A ½, D 1, and C,
+    # which cannot be compared, the middle place ½; score = (2·mob + 1·pers) / 3
+    assert d["score"].tolist() == pytest.approx([(2 / 6 + 0.5) / 3 * 100, (8 / 6) / 3 * 100, 2.5 / 3 * 100,
                                                  (2 / 6 + 1) / 3 * 100])
     assert d["rank"].tolist() == [4, 2, 1, 3]  # C first; B and D tie, B comes first in the file
     only_persuasion = frame(weights={"mob": 0, "overt": 1}).set_index("district_code")
-    assert only_persuasion["score"].tolist()[:2] == pytest.approx([50.0, 0.0])
-    assert pd.isna(only_persuasion.loc["01140003", "score"]) and pd.isna(only_persuasion.loc["01140003", "rank"])
-    assert only_persuasion.loc["01150001", "rank"] == 1
+    assert only_persuasion["score"].tolist() == pytest.approx([50.0, 0.0, 50.0, 100.0])
+    assert only_persuasion["rank"].tolist() == [2, 4, 3, 1]
+    # a measure no district has (no results for the earlier year) counts for none of them
+    no_change = field.knock_score(d.assign(persuasion=np.nan).reset_index(), {"mob": 2, "overt": 1})
+    assert no_change["score"].tolist() == pytest.approx([100 / 6, 400 / 6, 100.0, 100 / 6])
     # door knocking: rows naming a district count there; the row without one is not on the map
     assert d.loc["01140002", "doors"] == 42 and d["knocked"].tolist() == [False, True, False, False]
     assert field.unplaced_doors(DOORS) == 1
@@ -302,8 +305,11 @@ def test_deck_loads_geometry_by_url_and_needs_no_base_map():
 
 def test_deck_base_map_only_with_a_tile_url():
     s = spec(tile_url="https://tiles.example.se/{z}/{x}/{y}.png", tile_attribution="© Exempel")
-    assert s["mapStyle"]["sources"]["bakgrund"]["tiles"] == ["https://tiles.example.se/{z}/{x}/{y}.png"]
-    assert s["mapStyle"]["sources"]["bakgrund"]["attribution"] == "© Exempel"
+    prefix = "data:application/json,"
+    assert s["mapStyle"].startswith(prefix)  # Streamlit takes a style as a string (a URL)
+    style = json.loads(urllib.parse.unquote(s["mapStyle"][len(prefix):]))
+    assert style["sources"]["bakgrund"]["tiles"] == ["https://tiles.example.se/{z}/{x}/{y}.png"]
+    assert style["sources"]["bakgrund"]["attribution"] == "© Exempel"
 
 
 # --- editing the cabin file through the store ------------------------------------------------------------

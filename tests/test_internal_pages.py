@@ -260,7 +260,7 @@ def test_valstugor_synthetic_deep_link(synthetic):
     assert len(shown) == len(gaps) > 0 and m["Luckor (inom 2 km)"] == fmt.integer(len(gaps))
     assert (shown["Avstånd till närmaste valstuga (km)"] > 2).all()
     assert (shown["Förändring 2018–2022 (p.e.)"] >= limits["change"]).all()
-    assert shown["Plats"].tolist() == list(range(1, len(gaps) + 1))
+    assert shown["Plats i länet"].tolist() == list(range(1, len(gaps) + 1))
     assert f"ökning minst {fmt.pp(limits['change'])}" in texts(at)
     assert "Syntetiska demodata" in texts(at)
     cov = table(at, "valstugor_tackning")

@@ -109,7 +109,8 @@ def district_view() -> None:
             "distriktets icke-röstare (antar att de röstar som de som röstade). Övertalningspotential = max(0, andel "
             f"{a} − andel {b}) / 100 × giltiga röster {b}: röster som behövs för att återta förra valets andel; 0 där "
             "partiet ökade, saknas där distriktet inte kan jämföras. Knackpoäng = vägt medelvärde av platserna (0 = "
-            "lägst, 1 = högst bland distrikten med värde) × 100; ett mått utan värde räknas inte för distriktet."
+            "lägst, 1 = högst bland distrikten med värde) × 100; ett distrikt utan värde för ett mått (t.ex. "
+            "övertalning där distriktet inte kan jämföras) får mittenplatsen ½ för det."
         ),
         data_date=q.data_date(),
     )

@@ -145,7 +145,7 @@ else:
         + (" Kommuner med stugor utan position kan ha färre luckor än listan visar." if n_pos < n_cabins else "")
     )
     gap_cols = [
-        iu.Col("gap_rank", "Plats", "int"),
+        iu.Col("gap_rank", "Plats i länet", "int"),
         iu.Col("district_name", "Valdistrikt"),
         iu.Col("kommun", "Kommun"),
         iu.Col("unit", "Förening" if by_association else "Område"),

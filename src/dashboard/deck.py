@@ -3,8 +3,8 @@
 Works with no internet: `map_provider=None` and pydeck's default map style (Streamlit's
 placeholder, which draws no base map; an explicit `map_style=None` makes Streamlit fetch a
 CARTO style). A base map is drawn only when a tile URL is configured (`VALRUMMET_TILE_URL`,
-docs/deploy.md): an inline MapLibre style with that one raster source, which Streamlit draws
-under the layers.
+docs/deploy.md): a MapLibre style with that one raster source, as a data: URL in the spec, which
+Streamlit draws under the layers.
 
 The district geometry is not in the chart: the layers load the static GeoJSON by URL, so the
 browser fetches it once and caches it, and a rerun sends only the colours. deck.gl's
@@ -16,6 +16,7 @@ click may take.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Sequence
 
 import pandas as pd
@@ -51,7 +52,10 @@ class RenderedDeck:
     def __init__(self, deck: pdk.Deck, tooltip: dict, map_style: dict | None = None):
         spec = json.loads(deck.to_json())
         if map_style is not None:
-            spec["mapStyle"] = map_style
+            # Streamlit takes the style as a string (it calls .includes on it); MapLibre fetches a
+            # data: URL like any other, so the style travels inside the spec.
+            spec["mapStyle"] = "data:application/json," + urllib.parse.quote(
+                json.dumps(map_style, separators=(",", ":")), safe="")
         self._json = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
         self._tooltip = tooltip
 

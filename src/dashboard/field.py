@@ -18,8 +18,8 @@ queries' frames and the activity files. Definitions, as the pages state them:
   needed to win back the earlier election's share; 0 where the party grew, missing where the
   district cannot be compared.
 * **Knock score** (0–100): the weighted mean of each measure's place among the districts with a
-  value (0 = lowest … 1 = highest, as in the priority scorecard); a measure without a value is
-  left out for that district.
+  value (0 = lowest … 1 = highest, as in the priority scorecard); a district without a value for
+  a measure gets the middle place (½) for it.
 """
 from __future__ import annotations
 
@@ -144,16 +144,21 @@ def add_knock_measures(d: pd.DataFrame) -> pd.DataFrame:
 
 def knock_score(d: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
     """`score` (0–100) and `rank` (1 = knock here first) from the two potentials and `weights`
-    {"mob": w, "overt": w}; districts without either measure get no score."""
+    {"mob": w, "overt": w}.
+
+    A district without a value for a measure that other districts have (persuasion where the
+    district cannot be compared) gets the middle place, ½, for it: left out, its score would
+    rest on the other measure alone and put such districts first. A measure no district has
+    (no district results for the earlier year) is left out for all."""
     out = d.copy()
     parts = {"mob": place_scores(out["mobilisation"], "higher"), "overt": place_scores(out["persuasion"], "higher")}
     num = pd.Series(0.0, index=out.index)
     den = pd.Series(0.0, index=out.index)
     for k, s in parts.items():
         w = float(weights.get(k, KNOCK_WEIGHTS[k]))
-        if w > 0:
-            num += (s * w).fillna(0)
-            den += pd.Series(w, index=out.index).where(s.notna(), 0)
+        if w > 0 and s.notna().any():
+            num += s.fillna(0.5) * w
+            den += w
     out["score"] = (num / den.where(den > 0) * 100).astype("float64")
     order = out["score"].rank(method="first", ascending=False)
     out["rank"] = pd.array(order, dtype="Int64")

@@ -196,6 +196,7 @@ def coverage_tables(election: str, a: int, b: int, radius_m: int, weights: tuple
     per_unit = meta.merge(per_unit, on="unit_id", how="left")
     per_unit.loc[per_unit["kommunkod"].isin(unpositioned), ["near_pct", "eligible_near", "districts_near"]] = None
     per_unit["kommun"] = per_unit["kommunkod"].map(dict(zip(kommuner["kommunkod"], kommuner["kommun"])))
+    per_unit = per_unit.sort_values(["kommun", "unit"]).reset_index(drop=True)
 
     units = per_unit.drop_duplicates("unit_id")[["unit_id", "unit"]].reset_index(drop=True)
     county = field.coverage_by(d, d[["district_code"]].assign(unit_id=COUNTY)).iloc[0].to_dict()
@@ -248,10 +249,18 @@ def _geo(name: str) -> str | dict:
     return q.kommun_geo()
 
 
-@cache.resource(max_entries=128)
 def map_and_legend(election: str, a: int, b: int, radius_m: int, weights: tuple, measure: str,
                    kommunkod: str | None, place: str | None, cabin: str | None, outline_knocked: bool,
                    token: str) -> tuple[deck.RenderedDeck, field.Legend]:
+    """The map (built once per choice and base-map setting) and its legend."""
+    return _map_and_legend(election, a, b, radius_m, weights, measure, kommunkod, place, cabin, outline_knocked,
+                           token, tile_settings())
+
+
+@cache.resource(max_entries=128)
+def _map_and_legend(election: str, a: int, b: int, radius_m: int, weights: tuple, measure: str,
+                    kommunkod: str | None, place: str | None, cabin: str | None, outline_knocked: bool,
+                    token: str, tiles: tuple[str | None, str]) -> tuple[deck.RenderedDeck, field.Legend]:
     data = district_data(election, a, b, radius_m, weights, token)
     d, cabins = data["districts"], data["cabins"]
     m = field.MEASURES[measure]
@@ -272,7 +281,7 @@ def map_and_legend(election: str, a: int, b: int, radius_m: int, weights: tuple,
         "key": [cabin_key(r) for _, r in pos.iterrows()],
     })
     center, zoom = view(kommunkod)
-    tile_url, attribution = tile_settings()
+    tile_url, attribution = tiles
     rendered = deck.field_map(
         districts_geo=_geo("valdistrikt_01_2022.geojson"), kommuner_geo=_geo("kommuner.geojson"),
         fill=fill, missing_fill=field.MISSING_RGBA, outlines=outlines, cabins=marks, radius_m=radius_m,

@@ -182,6 +182,9 @@ def test_place_a_cabin_by_clicking_a_district(field_server, new_browser, screens
     watch_outside(fresh, outside)
     open_logged_in(fresh, url)
     check(fresh)
+    fresh.set_viewport_size({"width": 1440, "height": 5200})  # the whole page (it scrolls inside)
+    time.sleep(3)
+    fresh.screenshot(path=str(screenshot_dir / "faltkarta_1440_hela.png"))
     assert outside == []  # no map tiles, styles or fonts from outside: the map needs no internet
 
 
@@ -208,6 +211,82 @@ def test_geometry_is_fetched_once_and_the_page_fits_a_phone(field_server, new_br
     time.sleep(2)
     assert fetched == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    page.screenshot(path=str(screenshot_dir / "faltkarta_390.png"), full_page=True)
-    assert outside == []
     assert re.search(r"farg=F%C3%B6r%C3%A4ndring|farg=Förändring", page.evaluate("location.href"))
+    # the page's whole length at phone width (Streamlit scrolls inside the page, so a tall window)
+    page.set_viewport_size({"width": 390, "height": 7000})
+    time.sleep(2)
+    page.screenshot(path=str(screenshot_dir / "faltkarta_390.png"))
+
+    # the gaps of one association, printed: only that part of the page is on the paper
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_text("Utskrift: luckorna för en förening").click()
+    sheet = page.locator(".st-key-falt_utskrift")
+    expect(sheet.get_by_role("heading")).to_contain_text("Luckor i ", timeout=TIMEOUT)
+    wait_ready(page)
+    page.emulate_media(media="print")
+    visible = page.evaluate("""() => [document.querySelector('h1'), document.querySelector('.st-key-falt_utskrift h3')]
+        .map(e => getComputedStyle(e).visibility)""")
+    assert visible == ["hidden", "visible"]
+    page.screenshot(path=str(screenshot_dir / "faltkarta_luckor_utskrift.png"))
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    (screenshot_dir / "faltkarta_luckor_utskrift.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf)) >= 1
+    page.emulate_media(media="screen")
+    assert outside == []
+
+
+@pytest.fixture(scope="module")
+def tile_server():
+    """A local raster tile server: every tile is the same light-grey PNG; the paths asked for are kept."""
+    import http.server
+    import io
+    import threading
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (235, 235, 228)).save(buf, format="PNG")
+    tile, asked = buf.getvalue(), []
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(tile)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", asked
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_base_map_only_when_a_tile_url_is_configured(field_server, tile_server, tmp_path_factory, new_browser,
+                                                     screenshot_dir):
+    tiles, asked = tile_server
+    _, data = field_server
+    tmp = tmp_path_factory.mktemp("tiles")
+    env = {"VALRUMMET_PASSWORD_HASH": hash_password(PASSWORD), "VALRUMMET_DATA_DIR": str(data),
+           "VALRUMMET_TILE_URL": tiles + "/{z}/{x}/{y}.png", "VALRUMMET_TILE_ATTRIBUTION": "Testkarta"}
+    outside: list[str] = []
+    with serve(tmp, env=env) as base:
+        page = new_browser(1280, 900).new_page()
+        watch_outside(page, outside)
+        open_logged_in(page, f"{base}/valstugor?kommun=Sundbyberg")
+        expect(page.locator("[data-testid='stDeckGlJsonChart'] canvas").first).to_be_visible(timeout=TIMEOUT)
+        page.wait_for_function(f"performance.getEntriesByType('resource').some(e => e.name.startsWith('{tiles}/'))",
+                               timeout=TIMEOUT)
+        expect(page.get_by_text("Testkarta")).to_be_visible(timeout=TIMEOUT)  # the provider's attribution
+        page.locator("[data-testid='stDeckGlJsonChart']").first.screenshot(path=str(screenshot_dir / "faltkarta_bakgrund.png"))
+    assert asked and all(re.fullmatch(r"/\d+/\d+/\d+\.png", p) for p in asked)
+    assert outside == []  # the tiles came from the configured (local) server, nothing else from outside
