@@ -7,8 +7,6 @@ Figure builders are pure; the rest draws with Streamlit.
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -115,29 +113,16 @@ def _styled(shown: pd.DataFrame, kinds: tuple[tuple[str, str], ...]):
 
 
 # Tables of frames a cache holds (the same object on every rerun): display frame and Styler per
-# (frame, columns), found by identity, so a rerun neither copies nor hashes the frame. An entry
-# goes when its frame is collected (as ui._table_parts).
-_PARTS: dict[tuple[int, tuple], tuple[weakref.ref, pd.DataFrame, object]] = {}
-_PARTS_LOCK = threading.Lock()
+# (frame, columns), found by identity, as ui.table does.
+_PARTS = cache.ByIdentity()
 
 
 def _parts(df: pd.DataFrame, present: Sequence["Col"]) -> tuple[pd.DataFrame, object]:
-    key = (id(df), tuple(present))
-    hit = _PARTS.get(key)
-    if hit is not None and hit[0]() is df:
-        return hit[1], hit[2]
-    shown = display_frame(df, present)
-    styled = _styled(shown, tuple((c.header, c.kind) for c in present))
+    def make() -> tuple[pd.DataFrame, object]:
+        shown = display_frame(df, present)
+        return shown, _styled(shown, tuple((c.header, c.kind) for c in present))
 
-    def forget(_ref, key=key):
-        with _PARTS_LOCK:
-            entry = _PARTS.get(key)
-            if entry is not None and entry[0] is _ref:
-                del _PARTS[key]
-
-    with _PARTS_LOCK:
-        _PARTS[key] = (weakref.ref(df, forget), shown, styled)
-    return shown, styled
+    return _PARTS.get(df, tuple(present), make)
 
 
 def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
