@@ -328,6 +328,22 @@ def test_valstugor_place_cabin_then_conflict(fresh):
     assert activity.history("valstugor")["version"].tolist() == before["version"].tolist()
 
 
+def test_valstugor_names_from_users_are_shown_as_written(fresh):
+    """A name with Markdown, HTML or LaTeX in it is stored as written and escaped where the page
+    renders Markdown (the map's tooltip escapes HTML itself; tables show plain text)."""
+    code, hostile = "01830114", "**Fet** [länk](javascript:alert(1)) <b>x</b> $y$"
+    at = AppTest.from_file(page_file("valstugor"), default_timeout=180)
+    at.query_params["distrikt"] = place_label(code)
+    logged_in(at).run()
+    at.text_input(key=f"falt_namn_{code}").input(hostile)
+    next(b for b in at.button if b.label == "Placera valstugan här").click().run()
+    assert hostile in set(activity.cabins()["namn"])
+    message = next(s.value for s in at.success if s.value.startswith("Sparat"))
+    assert r"\*\*Fet\*\* \[länk\]\(javascript\:alert\(1\)\) \<b\>x\</b\> \$y\$" in message
+    card = at.get_by_key("falt_distrikt").markdown[0].value
+    assert r"närmaste valstuga: \*\*Fet\*\*" in card and "[länk](" not in card
+
+
 # --- Aktiviteter -------------------------------------------------------------------------------------
 
 

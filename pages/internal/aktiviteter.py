@@ -56,14 +56,14 @@ def district_view() -> None:
                   border=True, height="stretch")
         st.metric("Högst poäng", d["district_name"].iloc[0] if d["score"].notna().any() else fmt.MISSING,
                   border=True, height="stretch", help="Plats 1 med vikterna ovan.")
-        st.metric(f"Knackade valdistrikt ({b})", fmt.integer(len(knocked)), border=True, height="stretch",
-                  help="Valdistrikt som dörrknackningsfilen nämner för valrörelsen.")
+        st.metric(f"Knackade valdistrikt ({b})", fmt.integer(len(knocked)) if len(data["doors"]) else fmt.MISSING,
+                  border=True, height="stretch", help="Valdistrikt som dörrknackningsfilen nämner för valrörelsen.")
         st.metric("Knackade dörrar i dem", fmt.integer(knocked["doors"].sum(min_count=1)), border=True,
                   height="stretch")
     if data["unplaced_doors"]:
         st.info(f"{data['unplaced_doors']} rader i dörrknackningsfilen anger inget valdistrikt och kan inte visas på "
                 "kartan (de räknas i kommunvyn).", icon=":material/info:")
-    if d["persuasion"].isna().all():
+    if d["persuasion"].isna().all() and d["share_to"].notna().any():
         st.info(f"{label} {a} saknar jämförbara resultat per valdistrikt, så övertalningspotentialen saknas och "
                 "knackpoängen bygger bara på mobiliseringen.", icon=":material/info:")
     place = fu.place_selector()

@@ -171,7 +171,7 @@ else:
         unit_id = fu.unit_selector(cov["unit_options"])
         unit_name, mine = fu.unit_gaps(election, a, b, radius, weights, gap_by, token, unit_id, tuple(gap_cols[:-1]))
         with st.container(key="falt_utskrift"):
-            st.markdown(f"### Luckor i {unit_name}: valdistrikt utan valstuga inom {r_text}")
+            st.markdown(f"### Luckor i {fu.md(unit_name)}: valdistrikt utan valstuga inom {r_text}")
             st.caption(f"{label}, {party_name}, {period}; luckor = länets översta fjärdedel ({' eller '.join(parts)}). "
                        f"Utskriven {fu.today()} · data byggd {q.data_date()} · Valrummet, V Storstockholm (internt)")
             if mine.empty:

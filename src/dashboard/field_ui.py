@@ -337,6 +337,12 @@ def _escape(text: str) -> str:
     return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
+def md(text) -> str:
+    """Text from a file or a form, safe inside st.markdown: every Markdown, HTML and LaTeX sign is
+    escaped, so a cabin called "[x](…)" or "**x**" reads as written."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
 # --- the selected district and cabin -------------------------------------------------------------------
 
 
@@ -346,7 +352,7 @@ def district_card(by_code: pd.DataFrame, code: str, radius_m: int, a: int, b: in
         return
     r = by_code.loc[code]
     near = {True: "ja", False: "nej"}.get(r["near"] if not fmt.is_missing(r["near"]) else None, fmt.MISSING)
-    cabin = (f"{r['cabin_name']}, {fmt.number(r['cabin_km'], 1)} km" if not fmt.is_missing(r["cabin_name"])
+    cabin = (f"{md(r['cabin_name'])}, {fmt.number(r['cabin_km'], 1)} km" if not fmt.is_missing(r["cabin_name"])
              else fmt.MISSING)
     lines = [
         f"**{r['district_name']}** ({r['kommun']}, valdistrikt {code})",
@@ -360,7 +366,7 @@ def district_card(by_code: pd.DataFrame, code: str, radius_m: int, a: int, b: in
         "Knackade dörrar i valrörelsen: " + (fmt.integer(r["doors"]) if r["knocked"] else "inga rader i filen"),
     ]
     if not fmt.is_missing(r.get("unit")):
-        lines.append(f"Område: {r['unit']}")
+        lines.append(f"Område: {md(r['unit'])}")
     with st.container(border=True, key="falt_distrikt"):
         st.markdown("  \n".join(lines))
 
@@ -412,7 +418,7 @@ def check_name(name: str, kommunkod: str, rows: pd.DataFrame, keep: str | None =
     if keep is not None:
         same = same[[cabin_key(r) != keep for _, r in same.iterrows()]]
     if len(same):
-        return (f"Det finns redan en valstuga som heter \u201d{name}\u201d i kommunen (valstugefilen, rad "
+        return (f"Det finns redan en valstuga som heter \u201d{md(name)}\u201d i kommunen (valstugefilen, rad "
                 f"{int(same['rad'].iloc[0]) if 'rad' in same and not fmt.is_missing(same['rad'].iloc[0]) else '?'}). "
                 "Välj ett annat namn.")
     return None
@@ -441,6 +447,7 @@ def _save(action: str, code: str, campaign: int) -> None:
         edited = pd.concat([rows, pd.DataFrame([new]).astype(rows.dtypes.to_dict(), errors="ignore")],
                            ignore_index=True)
         what = f"ny valstuga \u201d{name}\u201d i {place['district_name']}"
+        shown = f"ny valstuga \u201d{md(name)}\u201d i {place['district_name']}"
         chosen = cabin_key({"kommunkod": place["kommunkod"], "namn": name, "öppnar": None})
     else:
         key = st.session_state.get("falt_flytta") or NONE
@@ -450,17 +457,18 @@ def _save(action: str, code: str, campaign: int) -> None:
         edited = rows.copy()
         edited.loc[hits[0], ["lat", "lon"]] = [float(lat), float(lon)]
         what = f"flyttade \u201d{rows.loc[hits[0], 'namn']}\u201d till {place['district_name']}"
+        shown = f"flyttade \u201d{md(rows.loc[hits[0], 'namn'])}\u201d till {place['district_name']}"
         chosen = key
     try:
         res = edit.save_edit("valstugor", edited, base_version=base or version, user=user, description=what)
     except edit.EditConflict as exc:
-        return _message("error", str(exc))
+        return _message("error", md(str(exc)))
     except activity.ActivityValidationError as exc:
-        lines = "\n".join(f"- {i.text()}" for i in exc.report.errors[:10])
+        lines = "\n".join(f"- {md(i.text())}" for i in exc.report.errors[:10])
         return _message("error", f"Valstugefilen skulle bli ogiltig, så ingenting sparades:\n{lines}")
     st.session_state[Key.CABIN] = chosen
-    warn = "".join(f" Obs: {w.message}." for w in res.report.warnings if w.row is not None)
-    _message("success", f"Sparat: {what}. Valstugefilen har en ny version ({res.version}); den förra finns kvar "
+    warn = "".join(f" Obs: {md(w.message)}." for w in res.report.warnings if w.row is not None)
+    _message("success", f"Sparat: {shown}. Valstugefilen har en ny version ({res.version}); den förra finns kvar "
                         f"i historiken.{warn}")
 
 
