@@ -247,8 +247,9 @@ def main(argv=None) -> int:
     if browser_rows:
         lines += [
             "",
-            f"Browser (Chromium, one profile): fetches of `{GEOJSON}` per step, counted from Chrome's network "
-            "events; bytes over the wire (the test server does not compress; behind nginx the file is gzipped).",
+            f"Browser (Chromium, one profile): fetches of `{GEOJSON}` per step (both district layers share one), "
+            "counted from Chrome's network events, and the bytes that came over the wire (compressed; "
+            "0 = from the browser's cache).",
             "",
             "| step | fetches | from the network | KB over the wire |",
             "|---|---:|---:|---:|",
