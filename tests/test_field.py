@@ -174,6 +174,16 @@ def test_units_from_associations():
     assert none.groupby("unit_id").size().to_dict() == {"0114": 3, "0115": 1}
 
 
+def test_electorate_year_needs_the_maps_districts():
+    assert field.electorate_year({2018: 0.97, 2022: 1.0}, 2022) == 2022
+    assert field.electorate_year({2018: 0.97, 2022: 1.0}, 2026) == 2022  # no 2026 districts yet
+    # an election-night import of one municipality, or redrawn districts, is not the electorate
+    assert field.electorate_year({2022: 1.0, 2026: 0.03}, 2026) == 2022
+    assert field.electorate_year({2022: 0.5}, 2022) is None
+    share = field.electorate_match(centres(), results().assign(eligible=[100, 0, 300, None, 0]))
+    assert share == 0.5  # A and C of the four
+
+
 def test_colour_classes():
     m = field.MEASURES["forandring"]
     colours, legend = field.classify(pd.Series([-2.0, 5.0, np.nan, -4.0]), m, 2018, 2022)

@@ -50,6 +50,7 @@ def district_view() -> None:
     d = fu.knock_table(election, a, b, radius, w, token)
     label, party_name = ELECTION_LABEL[election], q.party_name(iu.PARTY)
     ui.notes(q.notes_for(election, a, b, level="district"))
+    fu.results_note(d, label, b)
     knocked = d[d["knocked"]]
     with st.container(horizontal=True, key="knack_nyckeltal"):
         st.metric("Valdistrikt med poäng", f"{fmt.integer(int(d['score'].notna().sum()))} av {fmt.integer(len(d))}",

@@ -65,6 +65,7 @@ elif n_pos < n_cabins:
 elif not n_cabins:
     st.info(f"Det finns inga valstugor i data för valrörelsen {b}. Placera en på kartan nedan.", icon=":material/info:")
 ui.notes(q.notes_for(election, a, b, level="district"))
+fu.results_note(d, label, b)
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="valstugor_val2"):
     place = fu.place_selector()

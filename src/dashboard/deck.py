@@ -65,9 +65,6 @@ class RenderedDeck:
     def spec(self) -> dict:
         return json.loads(self._json)
 
-    def __len__(self) -> int:
-        return len(self._json)
-
 
 def _categories(attr: str, values: dict, others) -> dict:
     """deck.gl's colorCategories: value of feature property `attr` -> value; `others` for the rest."""

@@ -269,11 +269,23 @@ def gaps(districts: pd.DataFrame, by: str = "endera", quantile: float = GAP_QUAN
     return out, {"share": t_share, "change": t_change}
 
 
-def electorate_year(district_years: set[int], to_year: int) -> int | None:
-    """The year whose district electorate counts for coverage: `to_year` when the kommun election
-    of that year has district results, else the latest earlier one."""
-    years = sorted(y for y in district_years if y <= to_year)
-    return years[-1] if years else None
+ELECTORATE_MATCH = 0.95  # share of the map's districts an electorate must cover to be used
+
+
+def electorate_year(matches: dict[int, float], to_year: int) -> int | None:
+    """The year whose district electorate counts for coverage: the latest year up to `to_year`
+    whose kommun-election districts match at least 95 % of the map's (2022) districts by code
+    with a known electorate. `matches`: year -> that share. A year with results for only some
+    municipalities (an election-night import) or with redrawn districts is passed over, since
+    its coverage would leave out whole areas."""
+    years = sorted((y for y, share in matches.items() if y <= to_year and share >= ELECTORATE_MATCH), reverse=True)
+    return years[0] if years else None
+
+
+def electorate_match(centres: pd.DataFrame, electorate: pd.DataFrame) -> float:
+    """Share of the map's districts with a known electorate (eligible > 0) in `electorate`."""
+    known = electorate.loc[pd.to_numeric(electorate["eligible"], errors="coerce") > 0, "district_code"]
+    return float(centres["district_code"].isin(set(known)).mean()) if len(centres) else 0.0
 
 
 # --- colours -------------------------------------------------------------------------------------------------
@@ -354,13 +366,3 @@ def classify(values: pd.Series, measure: Measure, a: int, b: int) -> tuple[list[
     if (~known).any():
         entries += ((tuple(MISSING_RGBA), fmt.MISSING),)
     return out, Legend(title, entries)
-
-
-def parse_place(text: str) -> str | None:
-    """The district code at the end of a place label "Namn (01830012)"."""
-    text = (text or "").strip()
-    if text.endswith(")") and "(" in text:
-        code = text[text.rfind("(") + 1:-1]
-        if len(code) == 8 and code.isdigit():
-            return code
-    return None

@@ -142,10 +142,14 @@ def cabin_options(cabins: pd.DataFrame) -> pd.DataFrame:
 # --- data per choice (cached) -------------------------------------------------------------------------
 
 
+@cache.resource(max_entries=16)
 def electorate_year(to_year: int) -> int | None:
+    """The kommun election whose district electorate counts for coverage (field.electorate_year)."""
     cov = q.coverage()
-    years = set(cov.loc[(cov["election"] == "kommun") & (cov["level"] == "district"), "year"].astype(int))
-    return field.electorate_year(years, to_year)
+    years = sorted(set(cov.loc[(cov["election"] == "kommun") & (cov["level"] == "district"), "year"].astype(int)))
+    centres = field.load_centres()
+    matches = {y: field.electorate_match(centres, iu.district_results("kommun", y, y)) for y in years if y <= to_year}
+    return field.electorate_year(matches, to_year)
 
 
 @cache.resource(max_entries=64)
@@ -344,6 +348,16 @@ def md(text) -> str:
 
 
 # --- the selected district and cabin -------------------------------------------------------------------
+
+
+def results_note(d: pd.DataFrame, label: str, year: int) -> None:
+    """Say how many of the map's districts have results: a later election's districts may have
+    other codes than the 2022 map's, and those are grey, not zero."""
+    n, total = int(d["share_to"].notna().sum()), len(d)
+    if 0 < n < total:
+        st.info(f"{fmt.integer(n)} av {fmt.integer(total)} valdistrikt på kartan har resultat för {label.lower()} "
+                f"{year} med samma distriktskod; övriga är gråa (kartan har 2022 års valdistrikt).",
+                icon=":material/info:")
 
 
 def district_card(by_code: pd.DataFrame, code: str, radius_m: int, a: int, b: int, election_text: str) -> None:
