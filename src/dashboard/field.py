@@ -149,17 +149,20 @@ def knock_score(d: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
     A district without a value for a measure that other districts have (persuasion where the
     district cannot be compared) gets the middle place, ½, for it: left out, its score would
     rest on the other measure alone and put such districts first. A measure no district has
-    (no district results for the earlier year) is left out for all."""
+    (no district results for the earlier year) is left out for all; a district with no value for
+    any weighted measure gets no score."""
     out = d.copy()
     parts = {"mob": place_scores(out["mobilisation"], "higher"), "overt": place_scores(out["persuasion"], "higher")}
     num = pd.Series(0.0, index=out.index)
     den = pd.Series(0.0, index=out.index)
+    known = pd.Series(False, index=out.index)  # a district with no value at all gets no score
     for k, s in parts.items():
         w = float(weights.get(k, KNOCK_WEIGHTS[k]))
         if w > 0 and s.notna().any():
             num += s.fillna(0.5) * w
             den += w
-    out["score"] = (num / den.where(den > 0) * 100).astype("float64")
+            known |= s.notna()
+    out["score"] = (num / den.where(den > 0) * 100).where(known).astype("float64")
     order = out["score"].rank(method="first", ascending=False)
     out["rank"] = pd.array(order, dtype="Int64")
     return out
