@@ -278,6 +278,7 @@ def test_valstugor_synthetic_deep_link(synthetic):
     assert layer(spec, "upptagning")["getRadius"] == 2000
     # zoomed to Sundbyberg
     assert 59.3 < spec["initialViewState"]["latitude"] < 59.45 and spec["initialViewState"]["zoom"] > 10
+    assert str(synthetic) not in json.dumps(spec)  # no server path reaches the browser
 
 
 def logged_in(at: AppTest, name: str = "anna") -> AppTest:

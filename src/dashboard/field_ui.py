@@ -9,6 +9,7 @@ measure, district and cabin.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 
@@ -289,7 +290,10 @@ def _map_and_legend(election: str, a: int, b: int, radius_m: int, weights: tuple
     rendered = deck.field_map(
         districts_geo=_geo("valdistrikt_01_2022.geojson"), kommuner_geo=_geo("kommuner.geojson"),
         fill=fill, missing_fill=field.MISSING_RGBA, outlines=outlines, cabins=marks, radius_m=radius_m,
-        kommuner=list(q.municipalities()["kommunkod"]), center=center, zoom=zoom, token=f"{measure}-{a}-{b}-{election}-{place}-{outline_knocked}-{token}",
+        kommuner=list(q.municipalities()["kommunkod"]), center=center, zoom=zoom,
+        # what the colours depend on, as a short digest (the store token holds server paths)
+        token=hashlib.blake2b(repr((measure, a, b, election, place, outline_knocked, token)).encode(),
+                              digest_size=8).hexdigest(),
         tile_url=tile_url, tile_attribution=attribution,
     )
     return rendered, legend

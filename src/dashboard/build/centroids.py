@@ -8,7 +8,8 @@ County, sorted by code:
 | ``district_code``, ``district_name``, ``kommunkod`` | as in ``valdistrikt_01_2022.geojson`` |
 | ``x``, ``y`` | centroid in SWEREF 99 TM (EPSG:3006), metres: distances are measured here |
 | ``lon``, ``lat`` | the same centroid in WGS84 |
-| ``place_lon``, ``place_lat`` | a point inside the district (the centroid when it lies inside, otherwise shapely's ``point_on_surface``): where a cabin placed "in the district" goes |
+| ``place_lon``, ``place_lat`` | a point inside the district (the centroid when it lies inside, |
+| | otherwise shapely's ``point_on_surface``): where a cabin placed "in the district" goes |
 | ``area_km2`` | area in km² (SWEREF 99 TM) |
 
 The centres come from Valmyndigheten's polygons after the same cleaning as the map file
