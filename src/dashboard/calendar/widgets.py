@@ -3,13 +3,12 @@ so a copied link reproduces the view: `?vy=Vecka&datum=2026-05-12&person=Anna+An
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
 
-from .. import state
+from .. import fmt, state
 from . import model as M
 
 ALL = "alla"  # the "Alla" choice of an optional filter
@@ -27,12 +26,7 @@ class Key:
     PART = "del"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
-
-
-def md(text) -> str:
-    """User text made inert inside st.markdown: no bold, links, images, colours or LaTeX."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+md = fmt.md_text  # one escaping rule for text from files and forms (issue 16)
 
 
 def today() -> dt.date:
