@@ -40,18 +40,25 @@ extras = q.kommuner_extras(election, a, b, party)
 row = extras["counts"]
 n = len(df)
 with st.container(horizontal=True, key="kommuner_nyckeltal"):
+    county_prel = bool(len(county)) and bool(q.preliminary_mask(county).iloc[0])
     ui.share_metric(
-        f"Hela länet, {label.lower()} {b}",
+        f"{state.COUNTY_FULL}, {label.lower()} {b}" + (" · preliminärt" if county_prel else ""),
         county["share_to"].iloc[0] if len(county) else None,
         county["change_pp"].iloc[0] if len(county) else None,
         period=period,
         help="Summan för länets 26 kommuner" if election == "kommun" else
-        "Hela Stockholms län (i riksdagsvalet båda valkretsarna tillsammans)",
+        "Hela Stockholms län (i riksdagsvalet båda riksdagsvalkretsarna tillsammans)" if election == "riksdag" else
+        "Region Stockholm, som omfattar hela länet",
     )
     st.metric("Kommuner som ökade", f"{row['upp']} av {n}", border=True, height="stretch")
     st.metric("Kommuner som minskade", f"{row['ned']} av {n}", border=True, height="stretch")
     if row["saknas"]:
         st.metric("Uppgift saknas", f"{row['saknas']} av {n}", border=True, height="stretch")
+    if extras["n_prel"]:
+        st.metric("Preliminärt räknade (valnatten)", f"{extras['n_prel']} av {n}", border=True, height="stretch",
+                  help="Kommuner vars siffror i något av åren bara finns som preliminär räkning från valnatten. "
+                       "De ingår i antalen ovan och i topplistorna.")
+ui.preliminary(extras["prel_note"], key="kommuner_prel")
 
 
 
@@ -84,7 +91,7 @@ if view_mode == "karta":
         caption=(
             f"Förändring i procentenheter {period}. Blått = ökning, rött = minskning, vitt = ingen förändring; "
             "grått = uppgift saknas. Skalan är symmetrisk kring noll. Siffrorna står i tabellen och när du håller "
-            "över en kommun."
+            "över en kommun" + (" (där står också om siffran är preliminär)." if extras["n_prel"] else ".")
         ),
         key="kommuner_karta",
         on_select=lambda: _pick_on_chart("kommuner_karta"),
@@ -94,20 +101,26 @@ else:
     ui.plotly(
         fig,
         alt=f"Stapeldiagram: förändring för {party_name} i {ELECTION_DEFINITE[election]} per kommun, {period}, störst ökning överst.",
-        caption=f"Förändring i procentenheter {period}, störst ökning överst. Kommuner utan siffror står sist med ”uppgift saknas”.",
+        caption=(
+            f"Förändring i procentenheter {period}, störst ökning överst. Kommuner utan siffror står sist med "
+            "”uppgift saknas”." + (" (prel.) = preliminärt, valnatten." if extras["n_prel"] else "")
+        ),
         key="kommuner_staplar",
         on_select=lambda: _pick_on_chart("kommuner_staplar"),
     )
 
 st.subheader("Alla kommuner, rangordnade efter förändring")
-cols = ui.kommuner_cols(a, b)
+cols = ui.kommuner_cols(a, b, df)
 ui.table(
     df,
     cols,
     key="kommuner_tabell",
     file_stem=f"kommuner_{election}_{party}_{a}_{b}",
     alt=f"Tabell: {party_name} per kommun i {ELECTION_DEFINITE[election]} {a} och {b}",
-    note=f"{label}, {party_name}, {period}. Andel = röster / giltiga röster × 100. Källa: se Om data. Data byggd {q.data_date()}.",
+    note=(
+        f"{label}, {party_name}, {period}. Andel = röster / giltiga röster × 100. {extras['prel_note']} "
+        f"Källa: {q.source_text((a, b))}. Data byggd {q.data_date()}."
+    ),
     on_select=_pick_in_table,
 )
 
@@ -133,10 +146,14 @@ st.subheader("Topplistor")
 with st.grid(2, gap="small", min_column_width=240):
     for title, text in extras["top_text"].items():
         with st.container(border=True, height="stretch"):
-            st.markdown(f"**{title}**\n\n" + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas.")))
+            prel = extras["top_prel"][title]
+            st.markdown(
+                f"**{title}**" + (f" – {prel}" if prel else "") + "\n\n"
+                + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
+            )
 
 ui.small_print(
-    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    source=q.source_text((a, b)) + " – se Om data.",
     definition=(
         "Andel = partiets röster / giltiga röster × 100. Förändring (p.e.) = andel "
         f"{b} − andel {a}. Valdeltagande = antal röstande / röstberättigade × 100."

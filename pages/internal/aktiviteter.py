@@ -21,7 +21,7 @@ iu.activity_notice(TYPES)
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="aktiviteter_val"):
     election = state.election_selector()
-    a, b = state.period_selector(q.year_pairs())
+    a, b = state.period_selector(q.year_pairs(), default=iu.activity_period(TYPES))
     measure = state.choice_selector(
         "Jämför", {"dorrar": "Dörrar", "samtal": "Samtal", "aktivister": "Aktivister"}, "dorrar", key="matt",
         help="Vilken aktivitet diagrammet ställer mot förändringen (per röstberättigad, så stora och små "
@@ -109,7 +109,7 @@ iu.table(
 )
 
 iu.small_print(
-    source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat: SCB och Valmyndigheten – se Om data.",
+    source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat: {q.source_text((a, b))} – se Om data.",
     definition=(
         f"Summor per kommun av raderna för valrörelsen {b}; en kommun utan rader saknar uppgift (inte noll). "
         f"Per 1000 / 10 000 röstberättigade i kommunvalet {b}. r = Pearsons korrelation över kommuner med båda "

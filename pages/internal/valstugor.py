@@ -14,7 +14,7 @@ iu.activity_notice(["valstugor"])
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="valstugor_val"):
     election = state.election_selector()
-    a, b = state.period_selector(q.year_pairs())
+    a, b = state.period_selector(q.year_pairs(), default=iu.activity_period(["valstugor"]))
     colour = state.choice_selector(
         "Färg", {"andel": "Andel", "forandring": "Förändring"}, "andel", key="farg",
         help="Färga kartan efter partiets andel eller förändring.",
@@ -193,8 +193,8 @@ if activity.info("valstugor").origin == activity.ORIGIN_STANDARD:
         st.caption("Valutvärderingen 2023 om hela distriktet: " + "; ".join(lines) + ".")
 
 iu.small_print(
-    source=f"Aktivitetsdata: {iu.origin_caption(['valstugor'])}. Valresultat och röstberättigade: SCB och "
-           "Valmyndigheten; valdistriktens gränser 2022 (Valmyndigheten) – se Om data.",
+    source=f"Aktivitetsdata: {iu.origin_caption(['valstugor'])}. Valresultat och röstberättigade: "
+           f"{q.source_text((a, b))}; valdistriktens gränser 2022 (Valmyndigheten) – se Om data.",
     definition=(
         f"Valstugor per 10 000 röstberättigade = antal stugor / röstberättigade i kommunvalet {b} × 10 000. "
         f"Inom {km} km = valdistriktets mittpunkt (SWEREF 99 TM) ligger högst {km} km från en valstuga med känd "
