@@ -72,7 +72,7 @@ def _pick_on_chart(chart_key: str) -> None:
     for point in ui.selected_points(chart_key):
         if point.get("location") in names:
             return _mark(point["location"])
-        label_y = str(point.get("y", "")).replace("<b>", "").replace("</b>", "")
+        label_y = str(point.get("y", "")).replace("<b>", "").replace("</b>", "").removesuffix(" (prel.)")
         by_name = {v: k for k, v in names.items()}
         if label_y in by_name:
             return _mark(by_name[label_y])

@@ -301,9 +301,11 @@ def test_jamfor_default_four_largest_2026():
     assert get.loc[("Södertälje", "Regionval"), "Räkning 2026"] == "preliminär (valnatten)"
     assert get.loc[("Stockholm", "Regionval"), "Räkning 2026"] == "slutlig"
     assert "Regionvalet 2026 i 3 av 4 kommuner (alla utom Stockholm)." in texts(at)
-    region = plotly_specs(at)[0]["data"]
-    labels = [t for trace in region for t in (trace.get("text") or [])]
-    assert fmt.pct(row("region", 2026, "municipality", "0181")["share"]) + " (prel.)" in labels
+    # the region panel marks the municipalities counted on election night beside their names
+    riksdag, region = plotly_specs(at)[0]["data"][:2]
+    assert region["y"][:4] == ["Stockholm", "Huddinge (prel.)", "Nacka (prel.)", "Södertälje (prel.)"]
+    assert riksdag["y"][:4] == ["Stockholm", "Huddinge", "Nacka", "Södertälje"]
+    assert region["text"][3] == fmt.pct(row("region", 2026, "municipality", "0181")["share"])
 
 
 def test_jamfor_old_link_change_without_county():

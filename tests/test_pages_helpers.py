@@ -158,7 +158,10 @@ def test_preliminary_marks_counts_lists_and_notes():
     assert queries.top_text(lists)["Störst ökning"] == "1. A: +1,00 p.e.\n2. B: +1,00 p.e. (preliminärt)"
     assert queries.top_prel_text(lists)["Störst minskning"] == "2 av 2 preliminärt (valnatten)"
     assert text["count_to_txt"].tolist() == ["slutlig", *["preliminär (valnatten)"] * 3]
-    assert text["change_pp_label"].tolist()[:2] == ["+1,00 p.e.", "+1,00 p.e. (prel.)"]
+    assert text["prel_to"].tolist() == [False, True, True, True]
+    bars = charts.ranked_bars(text, value_col="change_pp", text_col="change_pp_txt", name_col="kommun",
+                              x_title="x", mark_col="prel")
+    assert sorted(bars.data[0].y) == ["A", "B (prel.)", "C (prel.)", "D (prel.)"]
     assert figures_direction_labels(counts.reset_index()) [1] == "Regionval (3 av 4 preliminärt)"
 
 

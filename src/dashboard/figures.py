@@ -13,13 +13,13 @@ from . import charts, maps, ui
 from . import queries as q
 from .state import COUNTY, COUNTY_REFERENCE, ELECTION_LABEL, ELECTIONS, options
 
-# Jämför: metric -> (value column, text column, axis title, signed colours)
-# (text columns end in "_label": the value, and "(prel.)" where it rests on a preliminary count)
+# Jämför: metric -> (value column, text column, axis title, signed colours, the column that marks
+# a preliminary figure: the later year's for a level, either year's for a change)
 COMPARE_METRICS = {
-    "andel": ("share_to", "share_to_label", "Andel {b} (%)", False),
-    "forandring": ("change_pp", "change_pp_label", "Förändring {a} → {b} (p.e.)", True),
-    "valdeltagande": ("turnout_to", "turnout_to_label", "Valdeltagande {b} (%)", False),
-    "roster": ("votes_to", "votes_to_label", "Röster {b} (antal)", False),
+    "andel": ("share_to", "share_to_txt", "Andel {b} (%)", False, "prel_to"),
+    "forandring": ("change_pp", "change_pp_txt", "Förändring {a} → {b} (p.e.)", True, "prel"),
+    "valdeltagande": ("turnout_to", "turnout_to_txt", "Valdeltagande {b} (%)", False, "prel_to"),
+    "roster": ("votes_to", "votes_to_txt", "Röster {b} (antal)", False, "prel_to"),
 }
 
 PATTERN_COLOURS = {
@@ -77,7 +77,7 @@ def compare_axis_title(metric: str, a: int, b: int) -> str:
 
 def compare_chart(chosen: Sequence[str], a: int, b: int, party: str, with_county: bool, metric: str):
     """Jämför: one panel per election, a bar per chosen municipality (+ the county)."""
-    value_col, text_col, _, signed = COMPARE_METRICS[metric]
+    value_col, text_col, _, signed, mark_col = COMPARE_METRICS[metric]
     df = q.compare_view(tuple(chosen), a, b, party, with_county)
     # The county's vote count would dwarf every municipality on the same scale.
     chart_df = df[~df["is_reference"]] if metric == "roster" else df
@@ -93,6 +93,7 @@ def compare_chart(chosen: Sequence[str], a: int, b: int, party: str, with_county
         x_title=compare_axis_title(metric, a, b),
         reference_name=COUNTY_REFERENCE if with_county else None,
         signed=signed,
+        mark_col=mark_col,
     )
 
 
@@ -137,10 +138,11 @@ def kommuner_bars(election: str, a: int, b: int, party: str, selected: str | Non
         charts.ranked_bars,
         df,
         value_col="change_pp",
-        text_col="change_pp_label",
+        text_col="change_pp_txt",
         name_col="kommun",
         x_title=f"Förändring {a} → {b} (p.e.)",
         highlight=names.get(selected),
+        mark_col="prel",
     )
 
 

@@ -603,7 +603,8 @@ def add_text(df: pd.DataFrame) -> pd.DataFrame:
 
     Shares known only within ±1 vote show their bounds instead of "uppgift saknas". The count
     status of each year reads "slutlig" / "preliminär (valnatten)" (`count_from_txt`,
-    `count_to_txt`), and `prel` marks rows whose change rests on a preliminary count.
+    `count_to_txt`); `prel` marks rows whose change rests on a preliminary count, `prel_to`
+    those whose later year's figures do.
     """
     out = fmt.with_text(
         df, change_pp="pp", votes_from="int", votes_to="int", turnout_from="pct", turnout_to="pct"
@@ -621,11 +622,7 @@ def add_text(df: pd.DataFrame) -> pd.DataFrame:
             if status is not None else fmt.MISSING
         )
     out["prel"] = preliminary_mask(out)
-    # Bar labels: the text, and "(prel.)" where that figure rests on a preliminary count.
-    prel_to = preliminary_mask(out, "to")
-    for col, flags in (("share_to", prel_to), ("change_pp", out["prel"]), ("turnout_to", prel_to),
-                       ("votes_to", prel_to)):
-        out[f"{col}_label"] = [t + (" (prel.)" if p else "") for t, p in zip(out[f"{col}_txt"], flags)]
+    out["prel_to"] = preliminary_mask(out, "to")
     return out
 
 
