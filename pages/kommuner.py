@@ -143,14 +143,7 @@ if selected in names:
             )
 
 st.subheader("Topplistor")
-with st.grid(2, gap="small", min_column_width=240):
-    for title, text in extras["top_text"].items():
-        with st.container(border=True, height="stretch"):
-            prel = extras["top_prel"][title]
-            st.markdown(
-                f"**{title}**" + (f" – {prel}" if prel else "") + "\n\n"
-                + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
-            )
+ui.top_lists(extras["top_text"], extras["top_prel"])
 
 ui.small_print(
     source=q.source_text((a, b)) + " – se Om data.",

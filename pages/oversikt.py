@@ -88,14 +88,7 @@ for election, tab in zip(ELECTIONS, st.tabs([ELECTION_LABEL[e] for e in ELECTION
     ranking = view["rankings"][election]
     with tab:
         ui.preliminary(ranking["prel_note"])
-        with st.grid(2, gap="small", min_column_width=240):
-            for title, text in ranking["top_text"].items():
-                with st.container(border=True, height="stretch"):
-                    prel = ranking["top_prel"][title]
-                    st.markdown(
-                        f"**{title}**" + (f" – {prel}" if prel else "") + "\n\n"
-                        + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
-                    )
+        ui.top_lists(ranking["top_text"], ranking["top_prel"])
         for label, (n, names) in ranking["gained_lost"].items():
             st.markdown(f"**{label}** ({n} kommuner): {names or 'inga'}")
         st.page_link(

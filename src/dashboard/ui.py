@@ -448,6 +448,19 @@ def preliminary(text: str, key: str | None = None) -> None:
             st.markdown(f"{PRELIMINARY_BADGE} {text[0].upper()}{text[1:]}")
 
 
+def top_lists(top_text: dict[str, str], top_prel: dict[str, str]) -> None:
+    """The evaluation's four top lists (`queries.top_text`) as cards in a grid, each headed by
+    how many of its lines rest on a preliminary count (`queries.top_prel_text`)."""
+    with st.grid(2, gap="small", min_column_width=240):
+        for title, text in top_text.items():
+            with st.container(border=True, height="stretch"):
+                prel = top_prel.get(title)
+                st.markdown(
+                    f"**{title}**" + (f" – {prel}" if prel else "") + "\n\n"
+                    + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
+                )
+
+
 def notes(messages: Sequence[str]) -> None:
     """What the data lacks for the current choice, said plainly above the numbers."""
     for m in messages:
