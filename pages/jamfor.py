@@ -43,7 +43,7 @@ st.caption(
 ui.notes([n for e in ELECTIONS for n in q.notes_for(e, a, b)])
 
 df = q.compare_view(tuple(chosen), a, b, party, with_county)
-prel_note = q.compare_prel_note(df, a, b)
+prel_note = q.compare_prel(tuple(chosen), a, b, party, with_county)
 ui.preliminary(prel_note, key="jamfor_prel")
 
 x_title = figures.compare_axis_title(metric, a, b)

@@ -40,9 +40,8 @@ extras = q.kommuner_extras(election, a, b, party)
 row = extras["counts"]
 n = len(df)
 with st.container(horizontal=True, key="kommuner_nyckeltal"):
-    county_prel = bool(len(county)) and bool(q.preliminary_mask(county).iloc[0])
     ui.share_metric(
-        f"{state.COUNTY_FULL}, {label.lower()} {b}" + (" · preliminärt" if county_prel else ""),
+        f"{state.COUNTY_FULL}, {label.lower()} {b}" + (" · preliminärt" if extras["county_prel"] else ""),
         county["share_to"].iloc[0] if len(county) else None,
         county["change_pp"].iloc[0] if len(county) else None,
         period=period,

@@ -4,7 +4,7 @@ import streamlit as st
 from dashboard import figures, ui
 from dashboard import queries as q
 from dashboard import state
-from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, ELECTIONS
+from dashboard.state import ELECTION_LABEL, ELECTIONS
 
 ui.ensure_entrypoint()
 
@@ -81,22 +81,14 @@ ui.plotly(
 
 st.subheader("Topplistor per val")
 st.caption(
-    f"Som i utvärderingen: högst och lägst andel {b}, störst ökning och minskning {period}, tre kommuner per lista. "
-    "Alla 26 kommuner står på sidan Kommuner."
+    f"Som i utvärderingen: högst och lägst andel {b}, störst ökning och minskning {period}, tre kommuner per lista, "
+    "och vilka kommuner som ökade och minskade." + (" ”(preliminärt)” = valnattens räkning." if view["prel_notes"] else "")
 )
 for election, tab in zip(ELECTIONS, st.tabs([ELECTION_LABEL[e] for e in ELECTIONS])):
-    ranking = view["rankings"][election]
     with tab:
-        ui.preliminary(ranking["prel_note"])
-        ui.top_lists(ranking["top_text"], ranking["top_prel"])
-        for label, (n, names) in ranking["gained_lost"].items():
-            st.markdown(f"**{label}** ({n} kommuner): {names or 'inga'}")
-        st.page_link(
-            "pages/kommuner.py",
-            label=f"Alla kommuner i {ELECTION_DEFINITE[election]}",
-            icon=":material/map:",
-            query_params=state.link_params(**{state.Key.ELECTION: ELECTION_LABEL[election]}),
-        )
+        st.markdown(view["rankings"][election])
+st.page_link("pages/kommuner.py", label="Alla 26 kommuner, val för val: sidan Kommuner", icon=":material/map:",
+             query_params=state.link_params())
 
 ui.small_print(
     source=q.source_text((a, b)) + " – se Om data.",

@@ -147,12 +147,12 @@ def test_oversikt_rankings_per_election():
     at = run_page("pages/oversikt.py")
     body = texts(at)
     # Kommunval 2026 (final): the highest share is Stockholm, 95 823 / 659 238
-    assert "1. Stockholm: 14,54 %" in body
+    assert "**Högst andel**: 1. Stockholm 14,54 %" in body
     region = municipality_changes("region", 2022, 2026).sort_values("change", ascending=False)
     top = region.iloc[0]
-    assert f"1. {top.kommun}: {fmt.pp(top.change)} (preliminärt)" in body
-    # how many of the three in a region list rest on election night
-    assert re.search(r"\*\*Störst ökning\*\* – \d av 3 preliminärt \(valnatten\)", body)
+    # how many of the three in a region list rest on election night, and which
+    assert re.search(r"\*\*Störst ökning\*\* – \d av 3 preliminärt \(valnatten\): 1\. "
+                     + re.escape(f"{top.kommun} {fmt.pp(top.change)} (preliminärt)"), body)
     gained = region[region.change > 0]
     assert f"**Ökade** ({len(gained)} kommuner): " + ", ".join(gained.kommun) in body
 

@@ -677,6 +677,7 @@ def kommuner_extras(election: str, from_year: int, to_year: int, party: str) -> 
         "top_prel": top_prel_text(lists),
         "n_prel": int(df["prel"].sum()),
         "prel_note": preliminary_note(df, election, from_year, to_year),
+        "county_prel": bool(preliminary_mask(area_change(election, from_year, to_year, party, f"county:{COUNTY}")).any()),
     }
 
 
@@ -730,6 +731,12 @@ def compare_view(kommuner: tuple[str, ...], from_year: int, to_year: int, party:
     return out
 
 
+@cache.resource(max_entries=_MAX)
+def compare_prel(kommuner: tuple[str, ...], from_year: int, to_year: int, party: str, with_county: bool) -> str:
+    """`compare_prel_note` of `compare_view`, once per choice (~2 ms of pandas per rerun otherwise)."""
+    return compare_prel_note(compare_view(kommuner, from_year, to_year, party, with_county), from_year, to_year)
+
+
 def compare_prel_note(df: pd.DataFrame, from_year: int, to_year: int) -> str:
     """Jämför: which of the chosen municipalities' figures rest on a preliminary count, per
     election ("" when none)."""
@@ -748,6 +755,21 @@ def _mover_line(r) -> str:
         f"region {r.change_region_txt}{preliminary_suffix(r.prel_region)}, "
         f"kommun {r.change_kommun_txt}{preliminary_suffix(r.prel_kommun)}"
     )
+
+
+def _ranking_markdown(lists: dict[str, pd.DataFrame], gained_lost: dict[str, tuple[int, str]]) -> str:
+    """One election's top lists and who gained and lost as one block of Markdown lines (one
+    element on the page: the overview shows three of them)."""
+    prel = top_prel_text(lists)
+    lines = []
+    for title, rows in lists.items():
+        items = " · ".join(
+            f"{i}. {md_name(r.kommun)} {r.text}{preliminary_suffix(r.prel)}" for i, r in enumerate(rows.itertuples(), 1)
+        ) or ("ingen kommun" if "Stör" in title else fmt.MISSING)
+        lines.append(f"**{title}**" + (f" – {prel[title]}" if prel[title] else "") + f": {items}")
+    for label, (n, names) in gained_lost.items():
+        lines.append(f"**{label}** ({n} kommuner): {names or 'inga'}")
+    return "  \n".join(lines)
 
 
 def _gained_lost(df: pd.DataFrame) -> dict[str, tuple[int, str]]:
@@ -775,12 +797,7 @@ def overview_view(from_year: int, to_year: int, party: str) -> dict[str, Any]:
     for election in ELECTIONS:
         df = add_text(municipality_change(election, from_year, to_year, party))
         lists = top_lists(df, n=3)
-        rankings[election] = {
-            "top_text": top_text(lists),
-            "top_prel": top_prel_text(lists),
-            "gained_lost": _gained_lost(df),
-            "prel_note": preliminary_note(df, election, from_year, to_year),
-        }
+        rankings[election] = _ranking_markdown(lists, _gained_lost(df))
     prel_areas = preliminary_mask(areas, "to") | preliminary_mask(areas, "from")
     return {
         "areas": areas,
@@ -802,6 +819,7 @@ def overview_view(from_year: int, to_year: int, party: str) -> dict[str, Any]:
         },
         "prel_notes": [n for n in (preliminary_note(all_changes[all_changes["election"] == e], e, from_year, to_year)
                                    for e in ELECTIONS) if n],
+        # per election, the evaluation's top lists (three each) and who gained and lost, as Markdown
         "rankings": rankings,
     }
 
@@ -980,6 +998,12 @@ def district_facts(election: str, from_year: int, to_year: int, kommunkod: str, 
         "not_drawn": int((~drawable).sum()),
         "has_turnout": bool(shown[f"turnout_{side}"].notna().any()),
         "preliminary": bool(preliminary_mask(shown, side).any()),
+        # what the table's columns depend on (ui.district_cols), decided once per choice
+        "columns": {
+            "prel_from": bool(preliminary_mask(shown, "from").any()),
+            "prel_to": bool(preliminary_mask(shown, "to").any()),
+            **{c: bool(shown[c].notna().any()) for c in ("turnout_from", "turnout_to", "note")},
+        },
         "no_collection": no_collection,
         "notes": list(with_note[["district_code", "district_name", "note"]].itertuples(index=False, name=None)),
     }

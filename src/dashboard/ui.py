@@ -167,15 +167,13 @@ def district_cols(a: int, b: int, facts: dict | None = None) -> list[Col]:
     if facts is None:
         return [Col("district_code", "Kod"), Col("district_name", "Valdistrikt"), *change_cols(a, b),
                 Col("comparison_txt", "Jämförelse")]
-    df = facts["shown"]
+    flags = facts["columns"]
 
     def mark(side: str, year: int) -> str:
-        status = df.get(f"count_status_{side}")
-        prel = status is not None and status.astype("object").eq("preliminary").any()
-        return f"{year}, preliminärt" if prel else str(year)
+        return f"{year}, preliminärt" if flags[f"prel_{side}"] else str(year)
 
     def has(col: str) -> bool:
-        return col in df and df[col].notna().any()
+        return flags.get(col, False)
 
     ya, yb = mark("from", a), mark("to", b)
     cols = [Col("district_code", "Kod"), Col("district_name", "Valdistrikt")]
