@@ -132,7 +132,8 @@ if selected in names:
                 "pages/valdistrikt.py",
                 label=f"Valdistrikten i {name}",
                 icon=":material/grid_view:",
-                query_params=state.link_params(**{Key.KOMMUN: name}),
+                # the election shown here, also when it is this page's default (Valdistrikt's is riksdag)
+                query_params=state.link_params(**{Key.KOMMUN: name, Key.ELECTION: label}),
             )
             st.page_link(
                 "pages/jamfor.py",

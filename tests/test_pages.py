@@ -229,6 +229,12 @@ def test_kommuner_default_is_kommunval_2022_2026():
     assert marked.index == 0 and marked.options[:2] == ["Ingen", "Botkyrka"] and len(marked.options) == 27
 
 
+def test_kommuner_link_to_valdistrikt_keeps_the_election():
+    at = run_page("pages/kommuner.py", kommun="Botkyrka")  # kommunval: this page's default
+    link = next(p for p in at.get("page_link") if p.value == "Valdistrikten i Botkyrka")
+    assert "val=Kommunval" in link.proto.query_string and "kommun=Botkyrka" in link.proto.query_string
+
+
 def test_kommuner_old_link_2018_2022():
     at = run_page("pages/kommuner.py", period="2018-2022")
     m = metrics(at)
