@@ -292,19 +292,19 @@ def values(at: AppTest) -> list[str]:
 
 
 def test_meeting_overview_screens(no_auth_env):
-    at = run(mote="1")
-    assert values(at)[:3] == ["Vänsterpartiet · Regionvalet 2022 · Region Stockholm", "11,58 %",
+    at = run(mote="1", period="2018-2022")  # an old link reproduces its screens
+    assert values(at)[:3] == ["Vänsterpartiet · Regionvalet 2022 · Region Stockholm (hela länet)", "11,58 %",
                               "▲ +1,01 p.e. sedan 2018"]
     assert at.caption[0].value == "Skärm 1 av 10"
     assert len(at.get("plotly_chart")) == 0 and len(at.get("arrow_data_frame")) == 0
-    at = run(mote="1", skarm="4")  # the kommun election: how many municipalities rose
+    at = run(mote="1", skarm="4", period="2018-2022")  # the kommun election: how many municipalities rose
     assert values(at)[:3] == ["Vänsterpartiet · Kommunvalet 2018 → 2022 · kommunerna", "Upp i 23 av 26", "ned i 3"]
     at.button(key="mote_nasta").click().run()
     assert at.query_params["skarm"] == "5"
 
 
 def test_meeting_kommun_screens_with_seats(no_auth_env):
-    at = run("pages/kommuner.py", mote="1", kommun="Botkyrka", skarm="2")
+    at = run("pages/kommuner.py", mote="1", kommun="Botkyrka", skarm="2", period="2018-2022")
     assert values(at)[:3] == ["Vänsterpartiet · Botkyrka · kommunfullmäktige 2022", "8 av 75 mandat",
                               "274 röster till ett mandat till · marginal på sista mandatet 434 röster"]
 
@@ -312,7 +312,7 @@ def test_meeting_kommun_screens_with_seats(no_auth_env):
 def test_overview_slides_are_built_from_the_overview_view():
     slides = meeting.overview_slides(q.overview_view(2018, 2022, "V"), "Vänsterpartiet", 2018, 2022)
     by_kicker = {s.kicker: s for s in slides}
-    stad = by_kicker["Vänsterpartiet · Riksdagsvalet 2022 · Stockholms kommun"]
+    stad = by_kicker["Vänsterpartiet · Riksdagsvalet 2022 · Riksdagsvalkretsen Stockholms kommun (= Stockholms stad)"]
     assert (stad.value, stad.detail) == ("11,73 %", "▼ −1,39 p.e. sedan 2018")
     up_all = by_kicker["Vänsterpartiet · 2018 → 2022 · ökade i alla tre valen"]
     assert "Järfälla" in up_all.value.split(", ")
@@ -322,12 +322,12 @@ def test_overview_slides_are_built_from_the_overview_view():
 
 
 def test_handout_public(no_auth_env):
-    at = run("pages/utskrift.py", kommun="Botkyrka")
+    at = run("pages/utskrift.py", kommun="Botkyrka", period="2018-2022")  # an old link reproduces its sheet
     assert titles(at) == ["Botkyrka: Vänsterpartiet 2018 → 2022"]
     table = at.table[0].value.set_index("Val")
     assert table.loc["Kommunval", "Andel 2018"] == "9,13 %"
-    assert table.loc["Regionval", "Länet 2022"] == "11,58 %"
-    assert table.loc["Riksdagsval", "Länet förändring"] == "−0,99 p.e."
+    assert table.loc["Regionval", "Hela länet 2022"] == "11,58 %"
+    assert table.loc["Riksdagsval", "Hela länet, förändring"] == "−0,99 p.e."
     seats = [m.value for m in at.markdown if "mandat" in m.value][0]
     assert "Kommunfullmäktige 2022: **8 av 75 mandat**. 274 röster till ett mandat till; sista mandatet vanns med 434 rösters marginal." in seats
     assert "Regionfullmäktige (hela länet) 2022: **18 av 149 mandat**." in seats
@@ -339,7 +339,7 @@ def test_handout_public(no_auth_env):
 
 
 def test_handout_with_activity_when_logged_in(no_auth_env):
-    at = run("pages/utskrift.py", user="anna", kommun="Botkyrka")
+    at = run("pages/utskrift.py", user="anna", kommun="Botkyrka", period="2018-2022")
     assert "Valrörelsen 2022 i Botkyrka (internt)" in [s.value for s in at.subheader]
     act = at.table[1].value.set_index("Aktivitet")["Valrörelsen 2022"]
     assert act["Aktiva medlemmar"] == "14"

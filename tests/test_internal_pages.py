@@ -415,8 +415,8 @@ def test_aktiviteter_district_view_deep_link_with_weights(synthetic):
 # --- Prioriteringar -----------------------------------------------------------------------------------
 
 
-def test_prioriteringar_default_per_municipality(standard):
-    at = run("prioriteringar")
+def test_prioriteringar_2022_per_municipality(standard):
+    at = run("prioriteringar", period="2018-2022")  # a link to the 2022 scorecard reproduces it
     assert at.slider(key="w_mandat").value == 3 and at.slider(key="w_aktivister").value == 2
     t = table(at, "prio_tabell").set_index("Kommun")
     assert len(t) == 26
@@ -434,7 +434,7 @@ def test_prioriteringar_default_per_municipality(standard):
 
 def test_prioriteringar_deep_link_with_weights(standard):
     zero = {f"w_{k}": "0" for k in ("forsvar", "forandring", "potential", "hyresratter", "aktivister", "valstugor")}
-    at = run("prioriteringar", w_mandat="10", enhet="Vallentuna", **zero)
+    at = run("prioriteringar", w_mandat="10", enhet="Vallentuna", period="2018-2022", **zero)
     assert at.slider(key="w_mandat").value == 10 and at.slider(key="w_potential").value == 0
     t = table(at, "prio_tabell")
     # only "votes to the next seat per eligible voter" counts: Stockholm 841 / 773 389, then Nykvarn 11 / 8 674
@@ -559,14 +559,26 @@ def test_importera_results_refused_changes_nothing_then_imports(fresh):
 
 
 def test_pages_say_what_is_missing_for_2026(standard):
+    # The embedded activity is of the 2022 campaign: Tidningar opens on 2018 → 2022 until 2026 data exists.
+    assert run("tidningar").segmented_control(key="period").value == "2018-2022"
     at = run("tidningar", period="2022-2026")
     assert metrics(at)["Kommuner med tidningsuppgift"] == "0 av 26"
     body = texts(at)
     assert "Det finns inga tidningsuppgifter för valrörelsen 2026." in body
     assert "Kommunval 2026 finns inte i data." not in body
-    # the 2026 seats are in the data: Prioriteringar shows them (V: 15 seats in Stockholm)
-    at = run("prioriteringar", period="2022-2026")
+    # the 2026 seats are in the data: Prioriteringar opens on them, for the 2030 priorities
+    at = run("prioriteringar")
+    assert at.segmented_control(key="period").value == "2022-2026"
     assert "Mandatberäkningen saknas för kommunvalet 2026" not in texts(at)
-    t = table(at, "prio_tabell")
+    assert "underlag för prioriteringarna inför valet 2030" in texts(at)
+    t = table(at, "prio_tabell").set_index("Kommun")
     assert t["Mandat 2026 (antal)"].notna().all()
-    assert set(t.loc[t["Kommun"] == "Stockholm", "Mandat 2026 (antal)"]) == {15}
+    assert t.loc["Stockholm", "Mandat 2026 (antal)"] == 15  # V in Stockholm: 15 of 101 (official)
+    margins = db.execute("seat_margins", {"election": "kommun", "year": 2026, "party": "V"}).set_index("area_name")
+    for kommun in ("Botkyrka", "Vallentuna", "Nacka"):
+        assert t.loc[kommun, ["Mandat 2026 (antal)", "Röster till nästa mandat (antal)",
+                              "Marginal för sista mandatet (röster)"]].tolist() == margins.loc[
+            kommun, ["seats", "votes_to_next_seat", "margin_on_last_seat"]].tolist()
+    # the region election per municipality is election night: said beside the card
+    at = run("prioriteringar", val="Regionval")
+    assert "Regionvalet 2026 i 25 av 26 kommuner (alla utom Stockholm)." in texts(at)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 
-from dashboard import figures, ui, warm
+from dashboard import figures, state, ui, warm
 from dashboard import queries as q
+
+A, B = state.DEFAULT_PERIOD  # the warm-up follows the pages' default period
 
 BIG = {"V", "S", "M", "SD", "C", "KD", "L", "MP"}
 
@@ -29,7 +31,7 @@ def test_seat_margins_are_warmed_own_party_first_then_by_reach():
 def test_view_jobs_cover_every_party_and_municipality():
     jobs = warm._view_jobs()
     names = [name for name, _ in jobs]
-    n_parties = len(q.parties("alla", 2018, 2022))
+    n_parties = len(q.parties("alla", A, B))
     assert names.count("översikt") == names.count("utskrift") == n_parties
     assert names.count("jämför") == 2 * n_parties  # share and change
     assert names.count("valdistrikt") == 26 * 3  # every municipality, every election
@@ -48,11 +50,11 @@ def test_a_warm_job_fills_the_caches_the_page_reads(monkeypatch):
     monkeypatch.setattr(figures.maps, "category_map", no_build)
     monkeypatch.setattr(figures.charts, "direction_bars", no_build)
     monkeypatch.setattr(figures.charts, "small_multiples", no_build)
-    figures.overview_map(2018, 2022, "V")
-    figures.overview_direction(2018, 2022, "V")
-    figures.compare_chart(tuple(q.default_comparison()), 2018, 2022, "V", True, "andel")
+    figures.overview_map(A, B, "V")
+    figures.overview_direction(A, B, "V")
+    figures.compare_chart(tuple(q.default_comparison()), A, B, "V", True, "andel")
     # ...and the tables already rendered, for the very frame the page will pass.
-    counts = q.overview_view(2018, 2022, "V")["counts"]
+    counts = q.overview_view(A, B, "V")["counts"]
     _, styler = ui._table_parts(counts, ui.direction_cols())
     assert getattr(styler, "_valrummet_styler_proto", None) is not None
 

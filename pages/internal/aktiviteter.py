@@ -22,7 +22,7 @@ iu.activity_notice(TYPES)
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="aktiviteter_val"):
     election = state.election_selector()
-    a, b = state.period_selector(q.year_pairs())
+    a, b = state.period_selector(q.year_pairs(), default=iu.activity_period(TYPES))
     view = state.choice_selector(
         "Visa", {"kommuner": "Kommuner", "valdistrikt": "Valdistrikt"}, "kommuner", key="vy",
         help="Kommunerna bredvid förändringen, eller valdistrikten: var ska vi knacka dörr?",
@@ -103,7 +103,7 @@ def district_view() -> None:
               f"övertalning {weights['overt']}. Aktivitetsdata: {iu.origin_caption(['dorrknackning'])}."),
     )
     iu.small_print(
-        source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat: SCB och Valmyndigheten; valdistriktens "
+        source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat: {q.source_text((a, b))}; valdistriktens "
                "gränser 2022 (Valmyndigheten) – se Om data.",
         definition=(
             "Mobiliseringspotential = andel / 100 × röstberättigade × (1 − valdeltagande / 100): partiets andel av "
@@ -202,7 +202,7 @@ iu.table(
 )
 
 iu.small_print(
-    source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat: SCB och Valmyndigheten – se Om data.",
+    source=f"Aktivitetsdata: {iu.origin_caption(TYPES)}. Valresultat: {q.source_text((a, b))} – se Om data.",
     definition=(
         f"Summor per kommun av raderna för valrörelsen {b}; en kommun utan rader saknar uppgift (inte noll). "
         f"Per 1000 / 10 000 röstberättigade i kommunvalet {b}. r = Pearsons korrelation över kommuner med båda "

@@ -74,7 +74,13 @@ else:
 if seats is None:
     st.info(f"Mandatberäkningen saknas för kommunvalet {b} (inga röster för {b} i data), så mandatkriterierna "
             "visas som \"uppgift saknas\".", icon=":material/info:")
+else:
+    counted = "preliminärt, valnatten" if "count_status" in seats and seats["count_status"].eq("preliminary").any() \
+        else "slutligt räknat"
+    st.caption(f"Mandat och marginaler i kommunfullmäktige efter valet {b} ({counted}): underlag för "
+               f"prioriteringarna inför valet {b + 4}.")
 ui.notes(iu.coverage_notes(election, a, b))
+ui.preliminary(q.preliminary_note(q.municipality_change(election, a, b, iu.PARTY), election, a, b), key="prio_prel")
 
 top = card.iloc[0] if len(card) and pd.notna(card["total"].iloc[0]) else None
 with st.container(horizontal=True, key="prio_nyckeltal"):
@@ -186,7 +192,7 @@ iu.table(
 
 iu.small_print(
     source=(f"Kriterier: {criteria.path.name}, version {criteria.version}. Mandat: Valrummets mandatberäkning "
-            f"(vallagen 14 kap.), kommunfullmäktige {b}. Valresultat: SCB och Valmyndigheten. Aktivitetsdata: "
+            f"(vallagen 14 kap.), kommunfullmäktige {b}. Valresultat: {q.source_text((a, b))}. Aktivitetsdata: "
             + iu.origin_caption(["foreningar", "aktivister", "valstugor", "hyresratter", "prioriterade"]) + "."),
     definition=(
         "Poäng per kriterium = platsen bland enheterna med uppgift, 0 (sämst) till 100 (bäst); totalpoäng = vägt "

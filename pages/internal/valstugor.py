@@ -16,7 +16,7 @@ iu.activity_notice(TYPES)
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="valstugor_val"):
     election = state.election_selector()
-    a, b = state.period_selector(q.year_pairs())
+    a, b = state.period_selector(q.year_pairs(), default=iu.activity_period(["valstugor"]))
     measure = fu.measure_selector(["andel", "forandring", "valdeltagande", "mobilisering"], "andel")
     radius = fu.radius_selector()
     kommunkod = state.kommun_selector(q.municipalities(), default=None, label="Zooma till kommun",
@@ -214,8 +214,8 @@ if lines := fu.evaluation_lines(token):
 fu.history_panel()
 
 iu.small_print(
-    source=f"Aktivitetsdata: {origin}. Valresultat och röstberättigade: SCB och Valmyndigheten; "
-           "valdistriktens gränser och mittpunkter 2022 (Valmyndigheten) – se Om data.",
+    source=f"Aktivitetsdata: {origin}. Valresultat och röstberättigade: "
+           f"{q.source_text((a, b))}; valdistriktens gränser och mittpunkter 2022 (Valmyndigheten) – se Om data.",
     definition=(
         f"Mittpunkt = valdistriktets tyngdpunkt (SWEREF 99 TM). Inom {r_text} = mittpunkten ligger högst {r_text} "
         f"från en valstuga med position. Täckning = {electorate_text} i distrikten inom räckhåll / alla "

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import activity, cache, fmt, render_memo, ui
+from . import activity, cache, fmt, render_memo, state, ui
 from . import activity_analysis as aa
 from . import queries as q
 from .charts import GAIN, LOSS
@@ -234,6 +234,28 @@ def scatter_fit(
 
 
 # --- inputs the pages share (cached) -----------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _campaign_years(types: tuple[str, ...], token: str) -> frozenset[int]:
+    years: set[int] = set()
+    for t in types:
+        df = activity.current(t)
+        if "valår" in df.columns:
+            years |= {int(y) for y in df["valår"].dropna()}
+    return frozenset(years)
+
+
+def activity_period(types: Sequence[str]) -> tuple[int, int]:
+    """The year pair an activity page opens on: the default pair (2022 → 2026) once there is
+    activity data of `types` for its campaign, else the latest pair whose later year has some
+    (the embedded evaluation is of the 2022 campaign); the default pair when none has."""
+    pairs = q.year_pairs()
+    years = _campaign_years(tuple(types), activity.token())
+    with_data = [p for p in pairs if p[1] in years]
+    if state.DEFAULT_PERIOD in with_data or not with_data:
+        return state.default_pair(pairs)
+    return with_data[-1]
 
 
 def campaign_frame(name: str, year: int) -> pd.DataFrame:

@@ -55,10 +55,9 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
     districts (own party)."""
     from . import figures, handout, ui
     from . import queries as q
-    from .state import DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
+    from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION, ELECTIONS, default_pair
 
-    pairs = q.year_pairs()
-    a, b = DEFAULT_PERIOD if DEFAULT_PERIOD in pairs else pairs[-1]
+    a, b = default_pair(q.year_pairs())
     parties = list(q.parties("alla", a, b)["party"])
     parties.sort(key=lambda p: p != DEFAULT_PARTY)  # stable: otherwise the data's order (big first)
     chosen = tuple(q.default_comparison())
@@ -68,7 +67,8 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
         jobs.append(("noter", lambda e=election: q.notes_for(e, a, b)))
     def kommuner(e: str) -> None:
         figures.kommuner_map(e, a, b, DEFAULT_PARTY, None)
-        ui.prepare_table(q.kommuner_view(e, a, b, DEFAULT_PARTY), ui.kommuner_cols(a, b))
+        df = q.kommuner_view(e, a, b, DEFAULT_PARTY)
+        ui.prepare_table(df, ui.kommuner_cols(a, b, df))
 
     def oversikt(p: str) -> None:
         figures.overview_direction(a, b, p)
@@ -77,12 +77,13 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
 
     def jamfor(p: str, metric: str) -> None:
         figures.compare_chart(chosen, a, b, p, True, metric)
-        ui.prepare_table(q.compare_view(chosen, a, b, p, True), ui.compare_cols(a, b))
+        df = q.compare_view(chosen, a, b, p, True)
+        ui.prepare_table(df, ui.compare_cols(a, b, df))
 
     def valdistrikt(e: str, k: str) -> None:
-        q.district_facts(e, a, b, k, DEFAULT_PARTY)
+        facts = q.district_facts(e, a, b, k, DEFAULT_PARTY)
         figures.district_map(e, a, b, k, DEFAULT_PARTY, "andel")
-        ui.prepare_table(q.districts_view(e, a, b, k, DEFAULT_PARTY), ui.district_cols(a, b))
+        ui.prepare_table(q.districts_view(e, a, b, k, DEFAULT_PARTY), ui.district_cols(a, b, facts))
 
     for election in ELECTIONS:
         jobs.append(("kommuner", lambda e=election: kommuner(e)))
@@ -93,8 +94,8 @@ def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
             jobs.append(("jämför", lambda p=party, m=metric: jamfor(p, m)))
         jobs.append(("utskrift", lambda p=party: handout.sheet(DEFAULT_KOMMUN, a, b, p)))
     # The page's default election first; then the others, which a viewer arriving from the
-    # riksdag or region view of another page brings along (the election choice is shared).
-    for election in sorted(ELECTIONS, key=lambda e: e != DEFAULT_ELECTION):
+    # region or kommun view of another page brings along (the election choice is shared).
+    for election in sorted(ELECTIONS, key=lambda e: e != DISTRICT_DEFAULT_ELECTION):
         for kommunkod in q.municipalities()["kommunkod"]:
             jobs.append(("valdistrikt", lambda e=election, k=kommunkod: valdistrikt(e, k)))
     return jobs
