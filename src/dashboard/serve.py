@@ -128,6 +128,8 @@ def _prepare_process() -> None:
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
     * The booking calendar's .ics URLs are served (`dashboard.calendar.http`, a route in front of
       Streamlit's own; plain `streamlit run` has none).
+    * The login cookie's route, and Swedish pages for Streamlit's OIDC routes' failures
+      (`dashboard.login_http`; under plain `streamlit run` logins last for the tab).
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -148,6 +150,9 @@ def _prepare_process() -> None:
     from .calendar import http as calendar_http
 
     calendar_http.install()
+    from . import login_http
+
+    login_http.install()
     threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
 
 
