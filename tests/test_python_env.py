@@ -42,7 +42,7 @@ def facts(**kw):
 
 @pytest.mark.parametrize("kw, action, python, package", [
     # pyenv / python.org / a container's Python: install into it, as before.
-    (dict(executable="/root/.pyenv/versions/3.11.7/bin/python3"), "use", "/root/.pyenv/versions/3.11.7/bin/python3", None),
+    (dict(executable="/opt/pyenv/versions/3.11.7/bin/python3"), "use", "/opt/pyenv/versions/3.11.7/bin/python3", None),
     # An active venv wins, even over a system Python's marker (PEP 668 ignores it inside a venv).
     (dict(in_venv=True, executable="/home/a/venv/bin/python3"), "use", "/home/a/venv/bin/python3", None),
     # Debian/Ubuntu system Python: make and use the project's .venv …
@@ -106,7 +106,8 @@ def test_project_venv_state(tmp_path):
 
 def test_carry_out_installs_the_package_then_makes_the_venv(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(pe.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0))
+    monkeypatch.setattr(pe.subprocess, "run",
+                        lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0))
     monkeypatch.setattr(pe, "project_venv_state", lambda project: "ok")
     f = facts(externally_managed=True, has_ensurepip=False, root=True)
     plan = pe.decide(f, str(tmp_path))

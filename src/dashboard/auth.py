@@ -61,7 +61,8 @@ LOGIN_PATH = "logga_in"
 # lower-case name, "" for the shared password), "credential" (the password hash's fingerprint)
 # and, when it lasts beyond the tab, "sid" (its login session's token).
 _USER_KEY = "_valrummet_user"
-_REFUSED_COOKIE_KEY = "_valrummet_refused_cookie"  # a cookie value already refused in this session
+# The session's cookies come with its websocket request and never change: looked at once.
+_COOKIE_CHECKED_KEY = "_valrummet_cookie_checked"
 SHARED_USER = "gemensamt lösenord"
 _OIDC_SEEN_KEY = "_valrummet_oidc_seen"  # the OIDC account already written to the audit log
 _TRUE = {"1", "true", "ja", "yes", "on"}
@@ -436,22 +437,26 @@ def _resume_from_cookie(conf: Settings | None) -> dict[str, Any] | None:
     or the user was removed since)."""
     import streamlit as st
 
-    if conf is None or not conf.password_login:
+    if conf is None or not conf.password_login or st.session_state.get(_COOKIE_CHECKED_KEY):
         return None
+    st.session_state[_COOKIE_CHECKED_KEY] = True
     policy = cookie_policy(conf)
     if not policy.enabled:
         return None
     value = _cookie_value()
-    if not value or st.session_state.get(_REFUSED_COOKIE_KEY) == value:
+    if not value:
         return None
     store = ls.shared_store()
     token = ls.unsign(policy.key, value)
-    found = store.lookup(token) if (token and store is not None) else None
+    if token is None:
+        _LOG.warning("login cookie refused (bad signature: forged, or made before login_secret changed) from %s",
+                     client_address())
+        return None
+    found = store.lookup(token) if store is not None else None
     if found is None or found.credential != credential_of(conf, found.account):
         if found is not None:
             store.revoke(token)  # the password changed or the user is gone: the session ends
-        st.session_state[_REFUSED_COOKIE_KEY] = value
-        _LOG.warning("login cookie refused from %s", client_address())
+        _LOG.info("login cookie refused (logged out, expired, or the password changed) from %s", client_address())
         return None
     entry = {"name": found.display, "method": "lösenord", "account": found.account,
              "credential": found.credential, "sid": token}
@@ -472,8 +477,10 @@ def current_user(conf: Settings | None = None) -> str | None:
         if _still_valid(stored, conf):
             return stored["name"]
         _LOG.info("login ended (logged out elsewhere, expired or password changed): %s", stored.get("name"))
+        store = ls.shared_store() if stored.get("sid") else None
+        if store is not None:
+            store.revoke(stored["sid"])  # a changed password ends the login session too, not just this tab
         del st.session_state[_USER_KEY]
-        stored = None
     conf = conf or _safe_settings()
     if _resume_from_cookie(conf) is not None:
         return st.session_state[_USER_KEY]["name"]
@@ -629,6 +636,7 @@ def logout() -> None:
     had_cookie = bool(stored.get("sid") or _cookie_value())
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[_COOKIE_CHECKED_KEY] = True  # this session's cookie is the one just logged out
     if had_cookie:
         from . import login_http
 

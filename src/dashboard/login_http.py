@@ -209,13 +209,14 @@ def _page(status: int, title: str, message: str, headers: list[tuple[bytes, byte
 
 
 UNREACHABLE = ("Inloggningstjänsten svarar inte",
-               "Inloggningen kunde inte starta: inloggningstjänsten svarar inte just nu, eller så är den felinställd "
-               "på servern. Försök igen om en stund, eller logga in med lösenord om du har ett.")
+               "Inloggningen kunde inte starta: inloggningstjänsten svarar inte just nu, eller så är den "
+               "felinställd på servern. Försök igen om en stund, eller logga in med lösenord om du har ett.")
 BROKEN = ("Inloggningen fungerar inte",
           "Inloggningen via organisationens konto fungerar inte på servern just nu. Den som driftar Valrummet ser "
           "orsaken i loggen.")
 CANCELLED = ("Inloggningen avbröts",
-             "Inloggningen avbröts hos inloggningstjänsten, så du är inte inloggad. Försök igen om du vill logga in.")
+             "Inloggningen avbröts hos inloggningstjänsten, så du är inte inloggad. Försök igen om du vill "
+             "logga in.")
 FAILED = ("Inloggningen blev inte av",
           "Inloggningen kunde inte slutföras: inloggningstjänsten svarade inte som väntat, eller så var länken "
           "gammal. Försök igen.")

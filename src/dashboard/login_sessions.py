@@ -189,8 +189,9 @@ class Store:
     def revoke_account(self, account: str) -> int:
         """End every session of one user (all devices); returns how many were live."""
         with self._lock:
-            cur = self._con.execute("UPDATE login_session SET revoked = ? WHERE account = ? AND revoked IS NULL",
-                                    (self.clock(), account))
+            now = self.clock()
+            cur = self._con.execute("UPDATE login_session SET revoked = ? WHERE account = ? AND revoked IS NULL "
+                                    "AND expires > ?", (now, account, now))
         return cur.rowcount
 
 
