@@ -63,12 +63,14 @@ def is_externally_managed(in_venv: bool) -> bool:
 
 
 def _has_module(name: str) -> bool:
+    """A real module (a namespace package, e.g. a leftover empty folder, does not count)."""
     import importlib.util
 
     try:
-        return importlib.util.find_spec(name) is not None
+        spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return False
+    return spec is not None and spec.origin not in (None, "namespace")
 
 
 def venv_python(project: str) -> str:
@@ -149,17 +151,29 @@ def carry_out(plan: Plan, f: Facts, project: str) -> str:
     if plan.action == "use":
         return plan.python
     print(plan.message, file=sys.stderr)
+    where = os.path.join(project, VENV_DIR)
     if plan.package:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", plan.package], check=True, env=env,
-                       stdout=subprocess.DEVNULL)
+        _step(["apt-get", "update", "-qq"], "apt-get update misslyckades", env=env)
+        _step(["apt-get", "install", "-y", "-qq", plan.package], "kunde inte installera paketet %s" % plan.package,
+              env=env, stdout=subprocess.DEVNULL)
     # --clear: a broken .venv (no pip, a removed interpreter) is made anew.
-    subprocess.run([f.executable, "-m", "venv", "--clear", os.path.join(project, VENV_DIR)], check=True)
+    _step([f.executable, "-m", "venv", "--clear", where],
+          "kunde inte skapa %s (se meddelandet ovan; är mappen skrivbar?)" % where)
     if project_venv_state(project) != "ok":
         raise SystemExit("fel: %s skapades utan pip; installera paketet %s och kör igen."
                          % (os.path.join(project, VENV_DIR), venv_package(f.version)))
     return plan.python
+
+
+def _step(cmd, failure: str, **kw) -> None:
+    """Run one set-up command; a failure ends with a one-line Swedish message, not a traceback."""
+    try:
+        code = subprocess.run(cmd, **kw).returncode
+    except OSError as exc:
+        raise SystemExit("fel: %s: %s" % (failure, exc))
+    if code != 0:
+        raise SystemExit("fel: %s (%s avslutades med kod %d)." % (failure, " ".join(cmd[:3]), code))
 
 
 def main(argv) -> int:

@@ -279,3 +279,25 @@ def test_a_per_tab_login_also_ends_when_the_password_changes(cookie_env):
     cookie_env.monkeypatch.setenv("VALRUMMET_USERS", f"Anna:{cookie_env.hash}")
     at.run()
     assert shown(at) == "utloggad"
+
+
+def test_logout_everywhere_ends_every_login_of_the_account(cookie_env):
+    on_phone = cookie_env.login("bo", "bo")
+    other_user = cookie_env.login("anna", "Anna")
+    here = cookie_env.login("bo", "bo")  # this browser's cookie
+
+    def script():
+        import streamlit as st
+
+        from dashboard import auth as a
+
+        st.text(a.current_user() or "utloggad")
+        st.button("alla", on_click=a.logout_everywhere)
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    assert shown(at) == "bo"
+    at.button[0].click().run()
+    assert shown(at) == "utloggad"
+    assert cookie_env.store.lookup(here) is None and cookie_env.store.lookup(on_phone) is None
+    assert cookie_env.store.lookup(other_user) is not None  # someone else's login is untouched

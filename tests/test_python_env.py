@@ -125,6 +125,21 @@ def test_carry_out_installs_the_package_then_makes_the_venv(tmp_path, monkeypatc
         pe.carry_out(pe.decide(f, str(tmp_path)), f, str(tmp_path))
 
 
+def test_a_failing_step_ends_in_one_swedish_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(pe.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 1))
+    f = facts(externally_managed=True)
+    with pytest.raises(SystemExit, match=r"^fel: kunde inte skapa .*\.venv .*är mappen skrivbar\?.*kod 1"):
+        pe.carry_out(pe.decide(f, str(tmp_path)), f, str(tmp_path))
+
+
+def test_an_empty_folder_is_no_module(tmp_path, monkeypatch):
+    """A leftover empty `ensurepip/` folder imports as a namespace package: not ensurepip."""
+    (tmp_path / "vr_tom_mapp").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert pe._has_module("vr_tom_mapp") is False
+    assert pe._has_module("json") is True and pe._has_module("vr_finns_inte") is False
+
+
 def _plan(python: str, project: Path) -> dict:
     out = subprocess.run([python, str(SCRIPT), "--plan", "--project", str(project)], capture_output=True,
                          text=True, check=True)
