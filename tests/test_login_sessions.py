@@ -301,3 +301,84 @@ def test_logout_everywhere_ends_every_login_of_the_account(cookie_env):
     assert shown(at) == "utloggad"
     assert cookie_env.store.lookup(here) is None and cookie_env.store.lookup(on_phone) is None
     assert cookie_env.store.lookup(other_user) is not None  # someone else's login is untouched
+
+
+def test_browser_groups(tmp_path):
+    store = ls.Store(tmp_path / "s.sqlite")
+    first, _ = store.create("anna", "Anna", "fp", DAY)
+    second, _ = store.create("anna", "Anna", "fp", DAY)  # a tab opened before the first login
+    elsewhere, _ = store.create("anna", "Anna", "fp", DAY)  # another browser
+    assert store.adopt(second, first)
+    assert not store.adopt(second, ls.new_token())  # nothing live to join
+    assert store.revoke_browser(second) == 2
+    assert store.lookup(first) is None and store.lookup(second) is None
+    assert store.lookup(elsewhere) is not None
+
+
+# --- the cookie route in front of a Starlette app (the https case the loopback browser test cannot show) ---
+
+
+@pytest.fixture
+def route(monkeypatch, tmp_path):
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from dashboard import login_http
+
+    store = ls.Store(tmp_path / "s.sqlite")
+    policy = ls.load_policy(14, SECRET)
+    monkeypatch.setattr(ls, "shared_store", lambda: store)
+    monkeypatch.setattr(auth, "cookie_policy", lambda conf=None: policy)
+    alive = {"sess-1"}
+    monkeypatch.setattr(login_http, "_session_alive", lambda session_id: session_id in alive)
+    client = TestClient(Starlette(routes=login_http.routes("")), base_url="https://valrummet.example.se")
+
+    def grant(action="login", session="sess-1"):
+        token, _ = store.create("anna", "Anna", "fp", policy.seconds)
+        value = ls.sign(policy.key, token) if action == "login" else ""
+        return token, value, ls.GRANTS.issue(action, session, value, int(policy.seconds), token)
+
+    def post(body, origin="https://valrummet.example.se", cookies=None):
+        client.cookies.clear()
+        for k, v in (cookies or {}).items():
+            client.cookies.set(k, v)
+        return client.post(f"/{login_http.ROUTE}", content=body, headers={"X-Valrummet": "1", "Origin": origin})
+
+    yield store, policy, grant, post, alive
+
+
+def test_route_sets_a_host_only_secure_cookie_on_https(route):
+    store, policy, grant, post, _ = route
+    token, value, code = grant()
+    r = post(code)
+    assert r.status_code == 204 and r.headers["cache-control"] == "no-store"
+    cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith(ls.SECURE_COOKIE + "="))
+    attrs = {a.strip().split("=")[0].lower() for a in cookie.split(";")[1:]}
+    assert {"httponly", "secure", "max-age", "path"} <= attrs and "domain" not in attrs
+    assert "samesite=lax" in cookie.lower() and "path=/" in cookie.lower()
+    assert cookie.split(";")[0] == f"{ls.SECURE_COOKIE}={value}"
+    assert post(code).status_code == 403  # used
+
+
+def test_route_refuses_a_grant_of_a_closed_session(route):
+    _, _, grant, post, alive = route
+    _, _, code = grant(session="sess-2")  # its websocket has gone
+    assert post(code).status_code == 403
+
+
+def test_route_groups_a_second_login_of_the_browser_and_logout_ends_both(route):
+    store, policy, grant, post, _ = route
+    first, first_value, code = grant()
+    assert post(code).status_code == 204
+    # A tab opened before that login logs in on its own: its cookie request carries the first cookie.
+    second, _, code = grant()
+    assert post(code, cookies={ls.SECURE_COOKIE: first_value}).status_code == 204
+    # Logout in the first tab (in the page: revoke_browser of its own session) ends the second too.
+    assert store.revoke_browser(first) == 2 and store.lookup(second) is None
+    # The logout route deletes the cookie.
+    third, third_value, _ = grant()
+    _, _, code = grant("logout")
+    r = post(code, cookies={ls.SECURE_COOKIE: third_value})
+    assert r.status_code == 204 and store.lookup(third) is None  # the cookie's session ends too
+    deleted = [c for c in r.headers.get_list("set-cookie") if c.startswith(ls.SECURE_COOKIE + "=")]
+    assert deleted and ("max-age=0" in deleted[0].lower() or "expires=thu, 01 jan 1970" in deleted[0].lower())

@@ -615,14 +615,14 @@ def log_in(user: str, account: str | None = None, conf: Settings | None = None) 
 
             sid, _ = store.create(account, user, entry["credential"], policy.seconds)
             entry["sid"] = sid
-            login_http.request_cookie("login", _session_id(), ls.sign(policy.key, sid), int(policy.seconds))
+            login_http.request_cookie("login", _session_id(), ls.sign(policy.key, sid), int(policy.seconds), sid)
     st.session_state[_USER_KEY] = entry
 
 
 def logout() -> None:
-    """Forget the viewer (and everything the session held); a lasting login's session is
-    revoked, so every tab that uses it is logged out at its next run, and its cookie deleted;
-    OIDC also drops its cookie."""
+    """Forget the viewer (and everything the session held); a lasting login's session, and
+    the other sessions of the same browser, are revoked, so every tab of that browser is logged
+    out at its next run, and the cookie is deleted; OIDC also drops its cookie."""
     import streamlit as st
 
     stored = st.session_state.get(_USER_KEY) or {}
@@ -632,7 +632,7 @@ def logout() -> None:
         _LOG.info("logout: %s from %s", who, client_address(), extra={"audit": True})
     store = ls.shared_store() if stored.get("sid") else None
     if store is not None:
-        store.revoke(stored["sid"])
+        store.revoke_browser(stored["sid"])  # and the other logins of this browser (tabs that logged in apart)
     had_cookie = bool(stored.get("sid") or _cookie_value())
     for key in list(st.session_state.keys()):
         del st.session_state[key]

@@ -77,10 +77,11 @@ def policy(days: float, secret: str) -> ls.Policy:
 # --- the script side: hand the browser its token ---------------------------------------------
 
 
-def request_cookie(action: str, session_id: str, cookie: str = "", max_age: int = 0) -> None:
-    """Ask this session's browser to set (`login`) or delete (`logout`) the cookie on its next render."""
+def request_cookie(action: str, session_id: str, cookie: str = "", max_age: int = 0, session_token: str = "") -> None:
+    """Ask this session's browser to set (`login`, the cookie naming `session_token`) or
+    delete (`logout`) the cookie on its next render."""
     if installed() and session_id:
-        token = ls.GRANTS.issue(action, session_id, cookie, max_age)
+        token = ls.GRANTS.issue(action, session_id, cookie, max_age, session_token)
         st.session_state[_PENDING_KEY] = {"token": token}
 
 
@@ -157,6 +158,33 @@ async def _read_small(request, limit: int = 256) -> bytes | None:
     return body
 
 
+def _current_cookie_token(request) -> str | None:
+    """The session token of the login cookie the browser sends with this request (signature
+    checked), e.g. the one a tab opened before the first login did not have."""
+    value = request.cookies.get(ls.SECURE_COOKIE) or request.cookies.get(ls.COOKIE)
+    if not value:
+        return None
+    try:
+        from . import auth
+
+        policy = auth.cookie_policy()
+    except Exception:  # noqa: BLE001 - a broken setting: nothing to link
+        return None
+    return ls.unsign(policy.key, value) if policy.enabled else None
+
+
+def _group_browser_sessions(grant: ls.Grant, previous: str | None) -> None:
+    """A login joins the browser's current group; a logout ends the group (every tab)."""
+    store = ls.shared_store()
+    if store is None or not previous:
+        return
+    if grant.action == "login":
+        if previous != grant.token:
+            store.adopt(grant.token, previous)
+    else:
+        store.revoke_browser(previous)
+
+
 async def cookie_endpoint(request):
     if request.headers.get(HEADER) != "1" or not same_origin(request.headers.get("origin"),
                                                              request.headers.get("host")):
@@ -166,8 +194,10 @@ async def cookie_endpoint(request):
     if grant is None or not _session_alive(grant.session_id):
         _LOG.warning("valrummet: inloggningskakan nekades (okänd, använd eller gammal kod)")
         return _text(403, "Nekad.")
+    from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
+    await run_in_threadpool(_group_browser_sessions, grant, _current_cookie_token(request))
     secure = request.headers.get("origin", "").startswith("https://")
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     path = _base() or "/"

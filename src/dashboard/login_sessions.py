@@ -7,6 +7,11 @@ cookie in the browser that names it. Each new tab or reload sends the cookie wit
 request, and `lookup()` turns it back into the login; logout revokes the row, so every tab and
 every process stops accepting it at its next run.
 
+Sessions made in one browser form a group (`browser`): a tab that logs in while the browser
+already holds a live cookie (a tab opened before the first login) joins that cookie's group
+when the route sets the new cookie (`adopt`), and logout revokes the whole group, so no tab
+of that browser stays logged in.
+
 The cookie value is `v1.<secret>.<mac>`: 32 random bytes, and an HMAC-SHA256 of them with a key
 derived from the configured `login_secret` (`Policy`). The store keeps only the SHA-256 of the
 secret, so a copy of the file is no set of cookies; a forged or old-key value is refused
@@ -159,8 +164,9 @@ class Store:
         self._con.execute(
             "CREATE TABLE IF NOT EXISTS login_session (id TEXT PRIMARY KEY, account TEXT NOT NULL, "
             "display TEXT NOT NULL, credential TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL, "
-            "revoked REAL)")
+            "revoked REAL, browser TEXT NOT NULL)")
         self._con.execute("CREATE INDEX IF NOT EXISTS login_session_account ON login_session (account)")
+        self._con.execute("CREATE INDEX IF NOT EXISTS login_session_browser ON login_session (browser)")
 
     def create(self, account: str, display: str, credential: str, seconds: float) -> tuple[str, float]:
         """A new session; returns (token, expires). Also forgets sessions ended a day ago."""
@@ -168,9 +174,30 @@ class Store:
         now = self.clock()
         with self._lock:
             self._con.execute("DELETE FROM login_session WHERE expires < ? OR revoked < ?", (now - 86400, now - 86400))
-            self._con.execute("INSERT INTO login_session VALUES (?, ?, ?, ?, ?, ?, NULL)",
-                              (_digest(token), account, display, credential, now, now + seconds))
+            self._con.execute("INSERT INTO login_session VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+                              (_digest(token), account, display, credential, now, now + seconds,
+                               secrets.token_hex(16)))
         return token, now + seconds
+
+    def adopt(self, token: str, previous: str) -> bool:
+        """Put session `token` in the browser group of `previous` (the live session the same
+        browser's cookie named until now). False when `previous` is not live."""
+        with self._lock:
+            cur = self._con.execute(
+                "UPDATE login_session SET browser = (SELECT browser FROM login_session WHERE id = ? "
+                "AND revoked IS NULL AND expires > ?) WHERE id = ? AND EXISTS (SELECT 1 FROM login_session "
+                "WHERE id = ? AND revoked IS NULL AND expires > ?)",
+                (_digest(previous), self.clock(), _digest(token), _digest(previous), self.clock()))
+        return cur.rowcount > 0
+
+    def revoke_browser(self, token: str) -> int:
+        """Logout: end `token`'s session and every other live one of its browser group."""
+        with self._lock:
+            now = self.clock()
+            cur = self._con.execute(
+                "UPDATE login_session SET revoked = ? WHERE revoked IS NULL AND (id = ? OR browser = "
+                "(SELECT browser FROM login_session WHERE id = ?))", (now, _digest(token), _digest(token)))
+        return cur.rowcount
 
     def lookup(self, token: str) -> Session | None:
         """The live session of `token`; None when unknown, revoked or expired."""
@@ -238,6 +265,7 @@ class Grant:
     action: str  # "login" (set the cookie) or "logout" (delete it)
     session_id: str  # the websocket session it was issued to
     cookie: str  # login: the cookie value to set
+    token: str  # login: the session token the cookie names
     max_age: int  # login: the cookie's lifetime in seconds
     expires: float  # monotonic
 
@@ -256,7 +284,8 @@ class Grants:
         self._lock = threading.Lock()
         self._grants: dict[str, Grant] = {}
 
-    def issue(self, action: str, session_id: str, cookie: str = "", max_age: int = 0) -> str:
+    def issue(self, action: str, session_id: str, cookie: str = "", max_age: int = 0,
+              session_token: str = "") -> str:
         token = new_token()
         now = self.clock()
         with self._lock:
@@ -264,7 +293,8 @@ class Grants:
                 del self._grants[k]
             if len(self._grants) > 10_000:  # bounded under a flood of logins
                 self._grants.clear()
-            self._grants[_digest(token)] = Grant(action, session_id, cookie, max_age, now + GRANT_SECONDS)
+            self._grants[_digest(token)] = Grant(action, session_id, cookie, session_token, max_age,
+                                                 now + GRANT_SECONDS)
         return token
 
     def redeem(self, token: str) -> Grant | None:

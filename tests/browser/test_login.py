@@ -71,6 +71,10 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> int:
 def test_login_lasts_across_reloads_and_tabs_and_ends_everywhere_on_logout(auth_server, new_browser,
                                                                            screenshot_dir):
     ctx = new_browser()
+    early = ctx.new_page()  # a tab opened before the login: its session has no cookie
+    early.goto(f"{auth_server}/logga_in")
+    expect(early.get_by_role("heading", name="Logga in")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(early)
     page = ctx.new_page()
     tokens: list[str] = []  # the one-time tokens the page posts to the cookie route
     page.on("request", lambda r: tokens.append(r.post_data) if r.url.endswith(ROUTE) else None)
@@ -108,6 +112,13 @@ def test_login_lasts_across_reloads_and_tabs_and_ends_everywhere_on_logout(auth_
     expect(tab.get_by_role("heading", name=INTERNAL_HEADING)).to_be_visible(timeout=TIMEOUT)
     wait_ready(tab)
 
+    # The early tab logs in on its own; it joins this browser's login (its cookie request
+    # carries the browser's cookie), so the logout below reaches it too.
+    early.get_by_label("Lösenord").fill(LOGIN_PASSWORD)
+    early.get_by_role("button", name="Logga in", exact=True).click()
+    expect(early.get_by_role("heading", name="Du är inloggad")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(early)
+
     # Another browser: not logged in.
     other = new_browser().new_page()
     other.goto(f"{auth_server}/tidningar")
@@ -115,18 +126,21 @@ def test_login_lasts_across_reloads_and_tabs_and_ends_everywhere_on_logout(auth_
     wait_ready(other)
     assert "Internt" not in header(other)
 
-    # Logout in the first tab: back on the start page without the internal pages; the cookie goes.
-    page.get_by_role("button", name="Logga ut").click()
-    expect(page.get_by_role("heading", name="Hur gick det i Storstockholm?")).to_be_visible(timeout=TIMEOUT)
-    wait_ready(page)
-    assert "Internt" not in header(page)
+    # Logout in the early tab (its own login, which joined this browser's): back to the login
+    # page, and the cookie goes.
+    early.get_by_role("button", name="Logga ut", exact=True).first.click()
+    expect(early.get_by_role("heading", name="Logga in")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(early)
+    assert "Internt" not in header(early)
     assert no_login_cookie(ctx), "logout left the cookie in the browser"
 
-    # The other tab is logged out at its next run (here: a click in its menu).
-    tab.get_by_role("link", name="Översikt").click()
-    expect(tab.get_by_role("heading", name="Hur gick det i Storstockholm?")).to_be_visible(timeout=TIMEOUT)
-    wait_ready(tab)
-    assert "Internt" not in header(tab)
+    # The other tabs (the first login's, and one that came in with its cookie) are logged out at
+    # their next run (here: a click in the menu).
+    for other_tab in (page, tab):
+        other_tab.get_by_role("link", name="Översikt").click()
+        expect(other_tab.get_by_role("heading", name="Hur gick det i Storstockholm?")).to_be_visible(timeout=TIMEOUT)
+        wait_ready(other_tab)
+        assert "Internt" not in header(other_tab)
     tab.screenshot(path=str(screenshot_dir / "utloggad_i_annan_flik.png"))
 
     # The old cookie, replayed in a fresh browser, is refused: the session was revoked on the server.
