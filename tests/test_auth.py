@@ -318,6 +318,29 @@ def test_login_form_fields(no_auth_env, shared_hash):
     assert at.button[0].label == "Logga in"
 
 
+def test_login_page_says_how_long_a_login_lasts(no_auth_env, shared_hash):
+    """In process (AppTest, like plain `streamlit run`) there is no cookie route: per tab."""
+    no_auth_env.setenv("VALRUMMET_PASSWORD_HASH", shared_hash)
+    no_auth_env.setenv("VALRUMMET_LOGIN_SECRET", "k3Jq9vXr2LmN8pQs4TtWz6YbC1dEfGhI0aKoPuRy")
+    at = run("pages/logga_in.py")
+    assert "Inloggningen gäller den här fliken: en ny flik eller en omladdning frågar igen." in [
+        c.value for c in at.caption]
+
+
+def test_oidc_button_names_a_missing_package_in_swedish(no_auth_env, monkeypatch):
+    """Without httpx Streamlit's login route answered a bare "Internal Server Error": the
+    button checks first and says which package is missing."""
+    monkeypatch.setattr(auth, "_secrets", lambda: {"auth": {**AUTH, "google": GOOGLE}})
+    monkeypatch.setattr(auth, "oidc_missing_package", lambda: "httpx")
+    at = AppTest.from_file(str(REPO / "pages" / "logga_in.py"), default_timeout=60)  # the page alone
+    at.run()
+    at.button(key="vr_oidc_google").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Inloggning med Google fungerar inte på servern: paketet httpx saknas.")
+    monkeypatch.undo()
+    assert auth.oidc_missing_package() is None  # this installation has Authlib and httpx
+
+
 def test_require_login_for_everything(no_auth_env, shared_hash):
     no_auth_env.setenv("VALRUMMET_PASSWORD_HASH", shared_hash)
     no_auth_env.setenv("VALRUMMET_REQUIRE_LOGIN", "1")
