@@ -158,10 +158,11 @@ async def _read_small(request, limit: int = 256) -> bytes | None:
     return body
 
 
-def _current_cookie_token(request) -> str | None:
+def _current_cookie_token(request, secure: bool) -> str | None:
     """The session token of the login cookie the browser sends with this request (signature
-    checked), e.g. the one a tab opened before the first login did not have."""
-    value = request.cookies.get(ls.SECURE_COOKIE) or request.cookies.get(ls.COOKIE)
+    checked), e.g. the one a tab opened before the first login did not have. On https only the
+    `__Host-` cookie counts: a plain one may have been set by another subdomain."""
+    value = request.cookies.get(ls.SECURE_COOKIE) if secure else request.cookies.get(ls.COOKIE)
     if not value:
         return None
     try:
@@ -197,8 +198,8 @@ async def cookie_endpoint(request):
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
-    await run_in_threadpool(_group_browser_sessions, grant, _current_cookie_token(request))
     secure = request.headers.get("origin", "").startswith("https://")
+    await run_in_threadpool(lambda: _group_browser_sessions(grant, _current_cookie_token(request, secure)))
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     path = _base() or "/"
     if grant.action == "login":
