@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, clients, meeting, page_registry, run_slots, ui, upload_guard
+from dashboard import auth, clients, login_http, meeting, page_registry, run_slots, ui, upload_guard
 from dashboard.errors import ValrummetError
 
 PUBLIC_PAGES = [
@@ -107,6 +107,7 @@ def main() -> None:
     # Meeting mode shows the pages' numbers: never to a viewer the login keeps out (issue 16).
     meeting_mode = meeting.active() and not locked
     page = st.navigation(sections, position="hidden" if meeting_mode else "top")
+    login_http.render_pending()  # a login or logout of this run: the browser sets or deletes its cookie
 
     if meeting_mode:
         meeting.style()

@@ -9,7 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORTS=${VALRUMMET_PORTS:-"8501 8502"}
-PYTHON=${PYTHON:-python3}
+# The interpreter: $PYTHON, else the project's .venv (scripts/run.sh and scripts/test.sh make one
+# when python3 is externally managed, as Debian's and Ubuntu's is), else python3.
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+fi
 # The processes sit behind nginx on this host: believe its X-Real-IP (and nobody else's).
 export VALRUMMET_TRUSTED_PROXIES=${VALRUMMET_TRUSTED_PROXIES-"127.0.0.1,::1"}
 pids=()

@@ -38,5 +38,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-python3 -m pytest "$@"
+# The interpreter: as README command 1 (scripts/python_env.sh): an active venv, the project's
+# .venv/, or `python3` itself unless it is externally managed (PEP 668), when .venv/ is made.
+source scripts/python_env.sh
+"$PY" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+"$PY" -m pytest "$@"

@@ -49,8 +49,7 @@ def test_settings_from_secrets_and_environment(shared_hash):
     secrets = {
         "valrummet": {"require_login": True, "password_hash": shared_hash,
                       "users": {"Anna": shared_hash}, "allowed_domains": ["Example.se"]},
-        "auth": {"redirect_uri": "x", "cookie_secret": "y",
-                 "google": {"client_id": "a", "client_secret": "b", "server_metadata_url": "c"}},
+        "auth": {**AUTH, "google": GOOGLE},
     }
     conf = auth.load_settings({}, secrets)
     assert conf.require_login and conf.password_login and conf.oidc_providers == ("google",)
@@ -62,8 +61,51 @@ def test_settings_from_secrets_and_environment(shared_hash):
     assert conf.require_login is False
     assert conf.users == {"anna": other, "bo": other}
     # A single unnamed provider.
-    assert auth.load_settings({}, {"auth": {"client_id": "a"}}).oidc_providers == ("",)
+    assert auth.load_settings({}, {"auth": {**AUTH, **GOOGLE}}).oidc_providers == ("",)
     assert not auth.load_settings({}, {}).any_login
+
+
+# Streamlit's [auth] section as a real deployment has it (no secret of anyone's: made up).
+AUTH = {"redirect_uri": "https://valrummet.vansterpartiet-sthlm.se/oauth2callback", "cookie_secret": "3f9a" * 16}
+GOOGLE = {"client_id": "1234567890-abcdefg.apps.googleusercontent.com", "client_secret": "GOCSPX-abcdefghijkl",
+          "server_metadata_url": "https://accounts.google.com/.well-known/openid-configuration"}
+
+
+@pytest.mark.parametrize("auth_section, why", [
+    # secrets.toml.example's fill-in values, as copied before issue 18
+    ({"redirect_uri": "https://valrummet.example.se/oauth2callback", "cookie_secret": "BYT-TILL-ETT-LÅNGT-SLUMPVÄRDE",
+      "google": {**GOOGLE, "client_id": "BYT-client-id", "client_secret": "BYT-client-secret"}}, "redirect_uri"),
+    ({**AUTH, "google": {**GOOGLE, "client_id": "BYT-client-id"}}, "client_id"),
+    ({**AUTH, "google": {**GOOGLE, "client_secret": ""}}, "client_secret"),
+    ({**AUTH, "google": {**GOOGLE, "server_metadata_url": "BYT"}}, "server_metadata_url"),
+    # Streamlit signs its identity cookie with cookie_secret: a known or short one lets anyone
+    # forge a login, so the provider is not offered.
+    ({**AUTH, "cookie_secret": "BYT-TILL-ETT-LÅNGT-SLUMPVÄRDE", "google": GOOGLE}, "cookie_secret"),
+    ({**AUTH, "cookie_secret": "kort", "google": GOOGLE}, "cookie_secret"),
+])
+def test_oidc_provider_with_example_values_is_ignored_and_logged(auth_section, why, caplog):
+    auth._LOGGED_ONCE.clear()
+    with caplog.at_level("WARNING", logger="dashboard.auth"):
+        conf = auth.load_settings({}, {"auth": auth_section})
+        auth.load_settings({}, {"auth": auth_section})  # read on every run: logged once
+    assert conf.oidc_providers == () and not conf.any_login
+    lines = [r.getMessage() for r in caplog.records if "OIDC provider" in r.getMessage()]
+    assert len(lines) == 1 and why in lines[0] and "[auth.google] ignored" in lines[0]
+    assert auth.load_settings({}, {"auth": {**AUTH, "google": GOOGLE}}).oidc_providers == ("google",)
+
+
+def test_login_lifetime_settings():
+    assert auth.load_settings({}, {}).login_days == 14
+    conf = auth.load_settings({"VALRUMMET_LOGIN_DAYS": "0,5", "VALRUMMET_LOGIN_SECRET": "s" * 40},
+                              {"valrummet": {"login_days": 30, "login_secret": "t" * 40}})
+    assert conf.login_days == 0.5 and conf.login_secret == "s" * 40  # the environment wins
+    assert "s" * 40 not in repr(conf)  # the secret never reaches a log line through the settings
+    assert auth.load_settings({}, {"valrummet": {"login_days": 30}}).login_days == 30
+    for bad in ("två veckor", "-1", "nan"):
+        with pytest.raises(auth.AuthConfigError, match="VALRUMMET_LOGIN_DAYS ska vara"):
+            auth.load_settings({"VALRUMMET_LOGIN_DAYS": bad}, {})
+    with pytest.raises(auth.AuthConfigError, match=r"\[valrummet\] login_days ska vara"):
+        auth.load_settings({}, {"valrummet": {"login_days": "x"}})
 
 
 def test_plain_text_password_in_settings_is_refused_with_the_setting_named():
@@ -274,6 +316,29 @@ def test_login_form_fields(no_auth_env, shared_hash):
     at = run("pages/logga_in.py")
     assert [t.label for t in at.text_input] == ["Namn", "Lösenord"]
     assert at.button[0].label == "Logga in"
+
+
+def test_login_page_says_how_long_a_login_lasts(no_auth_env, shared_hash):
+    """In process (AppTest, like plain `streamlit run`) there is no cookie route: per tab."""
+    no_auth_env.setenv("VALRUMMET_PASSWORD_HASH", shared_hash)
+    no_auth_env.setenv("VALRUMMET_LOGIN_SECRET", "k3Jq9vXr2LmN8pQs4TtWz6YbC1dEfGhI0aKoPuRy")
+    at = run("pages/logga_in.py")
+    assert "Inloggningen gäller den här fliken: en ny flik eller en omladdning frågar igen." in [
+        c.value for c in at.caption]
+
+
+def test_oidc_button_names_a_missing_package_in_swedish(no_auth_env, monkeypatch):
+    """Without httpx Streamlit's login route answered a bare "Internal Server Error": the
+    button checks first and says which package is missing."""
+    monkeypatch.setattr(auth, "_secrets", lambda: {"auth": {**AUTH, "google": GOOGLE}})
+    monkeypatch.setattr(auth, "oidc_missing_package", lambda: "httpx")
+    at = AppTest.from_file(str(REPO / "pages" / "logga_in.py"), default_timeout=60)  # the page alone
+    at.run()
+    at.button(key="vr_oidc_google").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Inloggning med Google fungerar inte på servern: paketet httpx saknas.")
+    monkeypatch.undo()
+    assert auth.oidc_missing_package() is None  # this installation has Authlib and httpx
 
 
 def test_require_login_for_everything(no_auth_env, shared_hash):

@@ -274,11 +274,35 @@ def test_dockerfile_runs_the_launcher():
 def test_secrets_example_parses_and_holds_no_secret():
     text = (REPO / ".streamlit" / "secrets.toml.example").read_text()
     data = tomllib.loads(text)
-    assert set(data) >= {"valrummet", "auth"}
+    assert set(data) == {"valrummet"}  # copied as it is: no [auth], so no login button that cannot work
     assert "$argon2" not in text  # no real hash, only a placeholder
-    assert data["auth"]["cookie_secret"].startswith("BYT-")
     assert not (REPO / ".streamlit" / "secrets.toml").exists() or ".streamlit/secrets.toml" in (
         REPO / ".gitignore").read_text()
+    from dashboard import auth
+
+    conf = auth.load_settings({}, data)  # copied as it is: valid, and nothing to log in with
+    assert not conf.any_login and not conf.require_login
+
+
+def test_secrets_example_uncommented_puts_each_setting_in_its_section():
+    """Uncommenting the example's lines as written: the OIDC allow-list and the login cookie's
+    settings land in [valrummet] (not in [valrummet.users], where they would be read as password
+    hashes), and the fill-in values are recognised as such: no OIDC button, no cookie."""
+    from dashboard import auth
+    from dashboard import login_sessions as ls
+
+    text = (REPO / ".streamlit" / "secrets.toml.example").read_text()
+    uncommented = re.sub(r"^# ((?:\[[a-z.]+\])|(?:[a-z_]+ = .*))$", r"\1", text, flags=re.M)
+    data = tomllib.loads(uncommented)
+    sec = data["valrummet"]
+    assert {"allowed_emails", "allowed_domains", "allow_any_account", "login_days", "login_secret",
+            "password_hash"} <= set(sec)
+    assert set(sec["users"]) == {"anna"} and set(sec["roles"]) == {"coordinator"}
+    assert {"redirect_uri", "cookie_secret", "google"} <= set(data["auth"])
+    del sec["users"], sec["password_hash"]  # the hash placeholders are refused, naming the setting
+    conf = auth.load_settings({}, data)
+    assert conf.oidc_providers == ()
+    assert not ls.load_policy(conf.login_days, conf.login_secret).enabled
 
 
 def test_every_launcher_option_is_documented():
@@ -300,6 +324,13 @@ def test_every_launcher_option_is_documented():
                 "STREAMLIT_SERVER_COOKIE_SECRET", "VALRUMMET_TRUSTED_PROXIES", "VALRUMMET_MAX_SESSIONS_PER_CLIENT",
                 "VALRUMMET_MAX_SESSIONS", "VALRUMMET_UPLOAD_SESSION_MB", "VALRUMMET_UPLOAD_PROCESS_MB",
                 "VALRUMMET_LOGIN_THROTTLE", "VALRUMMET_TILE_URL", "VALRUMMET_TILE_ATTRIBUTION"):
+        assert env in doc, f"docs/deploy.md does not mention {env}"
+
+
+def test_lasting_login_settings_are_documented():
+    doc = (REPO / "docs" / "deploy.md").read_text()
+    for env in ("VALRUMMET_LOGIN_DAYS", "VALRUMMET_LOGIN_SECRET", "VALRUMMET_LOGIN_SESSIONS", "login_days",
+                "login_secret", "/_valrummet/inloggning"):
         assert env in doc, f"docs/deploy.md does not mention {env}"
 
 

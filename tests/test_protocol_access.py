@@ -53,11 +53,11 @@ def wait_warm(base: str, timeout: float = 900) -> None:
 
 @contextmanager
 def serve(tmp: Path, env: dict[str, str] | None = None, args: list[str] = (),
-          nofile: tuple[int, int] | None = None, pids: list[int] | None = None):
-    """`python -m dashboard serve` on a free port; yields the base URL; always stopped.
+          nofile: tuple[int, int] | None = None, pids: list[int] | None = None, port: int | None = None):
+    """`python -m dashboard serve` on a free port (or `port`); yields the base URL; always stopped.
     `nofile` starts it with that (soft, hard) limit on open files (as systemd's default 1024
     soft limit would); `pids` receives the server's process id."""
-    port = free_port()
+    port = port or free_port()
     log = tmp / f"serve-{port}.log"
 
     def limits() -> None:

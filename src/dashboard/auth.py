@@ -14,8 +14,11 @@ Two ways to log in, configured in `.streamlit/secrets.toml` or environment varia
 * Built-in: a shared password and/or per-person passwords, stored only as argon2 hashes
   (`python -m dashboard serve --hash-password` makes one). Failed attempts slow down
   exponentially per browser tab and per name and client address, server-side, in a file the
-  app processes of a host share (dashboard.login_throttle). The login lasts for the browser
-  tab's session (a reload asks again); OIDC logins are kept in Streamlit's signed cookie.
+  app processes of a host share (dashboard.login_throttle). With the production launcher a
+  login lasts `login_days` on that browser, across reloads and tabs, through a signed cookie
+  naming a server-side login session (dashboard.login_sessions, dashboard.login_http); logout
+  ends it in every tab. Under plain `streamlit run`, or without a `login_secret`, it lasts for
+  the browser tab's session. OIDC logins are kept in Streamlit's own signed cookie.
 
 | environment variable | secrets `[valrummet]` | meaning |
 |---|---|---|
@@ -25,6 +28,8 @@ Two ways to log in, configured in `.streamlit/secrets.toml` or environment varia
 | `VALRUMMET_ALLOWED_EMAILS` | `allowed_emails` | OIDC accounts let in (env: comma separated) |
 | `VALRUMMET_ALLOWED_DOMAINS` | `allowed_domains` | OIDC e-mail domains let in |
 | `VALRUMMET_ALLOW_ANY_ACCOUNT` | `allow_any_account` | let in every account the provider accepts |
+| `VALRUMMET_LOGIN_DAYS` | `login_days` | how long a built-in login lasts on a browser (default 14; 0 = the tab) |
+| `VALRUMMET_LOGIN_SECRET` | `login_secret` | the key the login cookie is signed with (long, random) |
 
 Importing this module also stops clients from emptying the shared caches (`guard_clear_cache`).
 """
@@ -41,6 +46,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from . import login_sessions as ls
 from .errors import ValrummetError
 from .fmt import md_text
 from .login_throttle import ADDRESS_TIER, SESSION_TIER, Throttle, shared_throttle  # noqa: F401
@@ -51,7 +57,13 @@ _LOG = logging.getLogger(__name__)
 
 SECTION = "valrummet"
 LOGIN_PATH = "logga_in"
-_USER_KEY = "_valrummet_user"  # session_state: {"name": ..., "method": "lösenord"}
+# session_state: {"name": ..., "method": "lösenord"}; a built-in login also has "account" (the
+# lower-case name, "" for the shared password), "credential" (the password hash's fingerprint)
+# and, when it lasts beyond the tab, "sid" (its login session's token).
+_USER_KEY = "_valrummet_user"
+# The session's cookies come with its websocket request and never change: looked at once.
+_COOKIE_CHECKED_KEY = "_valrummet_cookie_checked"
+SHARED_USER = "gemensamt lösenord"
 _OIDC_SEEN_KEY = "_valrummet_oidc_seen"  # the OIDC account already written to the audit log
 _TRUE = {"1", "true", "ja", "yes", "on"}
 
@@ -111,6 +123,8 @@ class Settings:
     allowed_emails: frozenset[str] = frozenset()
     allowed_domains: frozenset[str] = frozenset()
     allow_any_account: bool = False
+    login_days: float = ls.DEFAULT_DAYS
+    login_secret: str = field(default="", repr=False)
 
     @property
     def password_login(self) -> bool:
@@ -138,6 +152,16 @@ def _as_set(value: Any) -> frozenset[str]:
     return frozenset(str(i).strip().lower().lstrip("@") for i in items if str(i).strip())
 
 
+def _as_days(value: Any, where: str) -> float:
+    try:
+        days = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        raise AuthConfigError(f"{where} ska vara ett antal dagar (t.ex. 14 eller 0,5), inte '{value}'.") from None
+    if not math.isfinite(days) or days < 0:
+        raise AuthConfigError(f"{where} ska vara 0 eller fler dagar, inte '{value}'.")
+    return days
+
+
 def _parse_users_env(text: str) -> dict[str, str]:
     users = {}
     for n, item in enumerate(text.split(), start=1):
@@ -150,14 +174,61 @@ def _parse_users_env(text: str) -> dict[str, str]:
     return users
 
 
+_LOGGED_ONCE: set[str] = set()
+
+
+def _log_once(message: str) -> None:
+    """Settings are read on every run: a problem with them is logged once per process."""
+    if message not in _LOGGED_ONCE:
+        _LOGGED_ONCE.add(message)
+        _LOG.warning(message)
+
+
+def _placeholder_url(value: Any) -> bool:
+    text = str(value or "").strip()
+    host = text.split("://", 1)[-1].split("/", 1)[0].lower()
+    return (not text.startswith(("http://", "https://")) or ls.looks_like_placeholder(text)
+            or host.startswith("example.") or ".example." in f".{host}")
+
+
+def _auth_section_problem(auth: Mapping[str, Any]) -> str:
+    """Why Streamlit's [auth] section cannot be used as it is ("" = it can)."""
+    if _placeholder_url(auth.get("redirect_uri")):
+        return "redirect_uri is missing or an example value"
+    secret = str(auth.get("cookie_secret") or "")
+    if ls.looks_like_placeholder(secret) or len(secret) < ls.MIN_SECRET_CHARS:
+        # Streamlit signs the identity cookie with it: a known secret lets anyone forge a login.
+        return f"cookie_secret is missing, an example value or shorter than {ls.MIN_SECRET_CHARS} characters"
+    return ""
+
+
+def _provider_problem(section: Mapping[str, Any]) -> str:
+    for key in ("client_id", "client_secret"):
+        if ls.looks_like_placeholder(str(section.get(key) or "")):
+            return f"{key} is missing or an example value"
+    if _placeholder_url(section.get("server_metadata_url")):
+        return "server_metadata_url is missing or an example value"
+    return ""
+
+
 def _oidc_providers(auth: Mapping[str, Any]) -> tuple[str, ...]:
-    """Providers of Streamlit's [auth] section: "" for a single unnamed one, else the names."""
+    """Usable providers of Streamlit's [auth] section: "" for a single unnamed one, else the
+    names. A provider still holding the example's fill-in values (or an [auth] section without
+    a real redirect_uri and cookie_secret) is left out, and the log says why: copying
+    secrets.toml.example as it is must not show a login button that cannot work."""
     if not auth:
         return ()
-    named = tuple(k for k, v in auth.items() if isinstance(v, Mapping) and v.get("client_id"))
-    if named:
-        return named
-    return ("",) if auth.get("client_id") else ()
+    named = [(k, v) for k, v in auth.items() if isinstance(v, Mapping) and v.get("client_id")]
+    candidates = named or ([("", auth)] if auth.get("client_id") else [])
+    usable = []
+    shared_problem = _auth_section_problem(auth) if candidates else ""
+    for name, section in candidates:
+        why = shared_problem or _provider_problem(section)
+        if why:
+            _log_once(f"OIDC provider [auth{'.' + name if name else ''}] ignored: {why} (docs/deploy.md)")
+        else:
+            usable.append(name)
+    return tuple(usable)
 
 
 def load_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Settings:
@@ -189,7 +260,17 @@ def load_settings(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Setting
         allowed_emails=_as_set(pick("VALRUMMET_ALLOWED_EMAILS", "allowed_emails")),
         allowed_domains=_as_set(pick("VALRUMMET_ALLOWED_DOMAINS", "allowed_domains")),
         allow_any_account=_as_bool(pick("VALRUMMET_ALLOW_ANY_ACCOUNT", "allow_any_account") or False),
+        login_days=_login_days(env, sec),
+        login_secret=str(pick("VALRUMMET_LOGIN_SECRET", "login_secret") or ""),
     )
+
+
+def _login_days(env: Mapping[str, str], sec: Mapping[str, Any]) -> float:
+    if env.get("VALRUMMET_LOGIN_DAYS"):
+        return _as_days(env["VALRUMMET_LOGIN_DAYS"], "VALRUMMET_LOGIN_DAYS")
+    if sec.get("login_days") not in (None, ""):
+        return _as_days(sec["login_days"], f"[{SECTION}] login_days")
+    return ls.DEFAULT_DAYS
 
 
 def _secrets() -> dict[str, Any]:
@@ -237,6 +318,7 @@ class LoginResult:
     user: str | None = None
     message: str = ""  # Swedish, for the viewer
     wait: float = 0.0
+    account: str | None = None  # the lower-case name ("" = the shared password) when ok
 
 
 def _wait_text(seconds: float) -> str:
@@ -266,13 +348,13 @@ def check_password(conf: Settings, name: str, password: str, client: str,
             user = conf.display_names.get(name.lower(), name)
     elif not name and conf.shared_hash:
         if verify_password(conf.shared_hash, password):
-            user = "gemensamt lösenord"
+            user = SHARED_USER
     else:
         verify_password(_DUMMY_HASH, password)  # same cost as a real check
     if user:
         throttle.succeeded(*keys)
         _LOG.info("login ok: %s from %s", user, client, extra={"audit": True})
-        return LoginResult(True, user=user)
+        return LoginResult(True, user=user, account=name.lower())
     _LOG.warning("login failed: name=%r from %s", name, client)
     what = "Fel namn eller lösenord." if conf.users else "Fel lösenord."
     if delay > 0:
@@ -305,14 +387,103 @@ def _oidc_user() -> dict[str, Any] | None:
     return None
 
 
+def credential_of(conf: Settings, account: str) -> str:
+    """The fingerprint of the hash `account` logs in with now ("" when it cannot log in)."""
+    encoded = conf.shared_hash if account == "" else conf.users.get(account)
+    return ls.credential_fingerprint(encoded)
+
+
+def cookie_policy(conf: Settings | None = None) -> ls.Policy:
+    """How long a built-in login lasts beyond the tab here (dashboard.login_http.policy)."""
+    from . import login_http
+
+    conf = conf or settings()
+    return login_http.policy(conf.login_days, conf.login_secret)
+
+
+def _cookie_value() -> str | None:
+    """The login cookie the session's websocket request carried (on https only the __Host- one)."""
+    import streamlit as st
+
+    try:
+        cookies = st.context.cookies
+        https = (st.context.url or "").startswith("https://")
+    except Exception:  # noqa: BLE001 - no request (AppTest): no cookie
+        return None
+    value = cookies.get(ls.SECURE_COOKIE)
+    if value is None and not https:
+        value = cookies.get(ls.COOKIE)
+    return value
+
+
+def _still_valid(stored: Mapping[str, Any], conf: Settings | None) -> bool:
+    """A built-in login holds while its password is unchanged in the configuration and, when
+    it lasts beyond the tab, while its login session is live (logout elsewhere revokes it)."""
+    account = stored.get("account")
+    if account is None:  # set by code (tests), not by a login: nothing to check against
+        return True
+    if conf is not None and stored.get("credential") != credential_of(conf, account):
+        return False
+    sid = stored.get("sid")
+    if sid:
+        store = ls.shared_store()
+        return store is not None and store.lookup(sid) is not None
+    return True
+
+
+def _resume_from_cookie(conf: Settings | None) -> dict[str, Any] | None:
+    """The login the browser's cookie names, made this session's; None when there is none or
+    it is refused (bad signature, unknown, revoked, expired, or the user's password changed
+    or the user was removed since)."""
+    import streamlit as st
+
+    if conf is None or not conf.password_login or st.session_state.get(_COOKIE_CHECKED_KEY):
+        return None
+    st.session_state[_COOKIE_CHECKED_KEY] = True
+    policy = cookie_policy(conf)
+    if not policy.enabled:
+        return None
+    value = _cookie_value()
+    if not value:
+        return None
+    store = ls.shared_store()
+    token = ls.unsign(policy.key, value)
+    if token is None:
+        _LOG.warning("login cookie refused (bad signature: forged, or made before login_secret changed) from %s",
+                     client_address())
+        return None
+    found = store.lookup(token) if store is not None else None
+    if found is None or found.credential != credential_of(conf, found.account):
+        if found is not None:
+            store.revoke(token)  # the password changed or the user is gone: the session ends
+        _LOG.info("login cookie refused (logged out, expired, or the password changed) from %s", client_address())
+        return None
+    entry = {"name": found.display, "method": "lösenord", "account": found.account,
+             "credential": found.credential, "sid": token}
+    st.session_state[_USER_KEY] = entry
+    _LOG.info("login resumed (cookie): %s from %s", found.display, client_address())
+    return entry
+
+
 def current_user(conf: Settings | None = None) -> str | None:
     """Who is logged in in this session (a name or e-mail), or None."""
     import streamlit as st
 
     stored = st.session_state.get(_USER_KEY)
     if stored:
-        return stored["name"]
+        if stored.get("account") is None:
+            return stored["name"]
+        conf = conf or _safe_settings()
+        if _still_valid(stored, conf):
+            return stored["name"]
+        _LOG.info("login ended (logged out elsewhere, expired or password changed): %s", stored.get("name"))
+        store = ls.shared_store() if stored.get("sid") else None
+        if store is not None:
+            store.revoke(stored["sid"])  # a changed password ends the login session too, not just this tab
+        del st.session_state[_USER_KEY]
     conf = conf or _safe_settings()
+    if _resume_from_cookie(conf) is not None:
+        return st.session_state[_USER_KEY]["name"]
     if conf is not None and conf.oidc_login:
         info = _oidc_user()
         if info and oidc_allowed(conf, info.get("email")):
@@ -427,14 +598,31 @@ def login_page(public_paths: set[str] | frozenset[str] | None = None, *, default
     )
 
 
-def log_in(user: str) -> None:
+def log_in(user: str, account: str | None = None, conf: Settings | None = None) -> None:
+    """Make `user` this session's viewer. For a checked built-in login (`account`: the
+    lower-case name, "" for the shared password) the login also becomes a login session with
+    a cookie when the policy allows (see `cookie_policy`), so it lasts beyond the tab."""
     import streamlit as st
 
-    st.session_state[_USER_KEY] = {"name": user, "method": "lösenord"}
+    entry: dict[str, Any] = {"name": user, "method": "lösenord"}
+    if account is not None:
+        conf = conf or settings()
+        entry.update(account=account, credential=credential_of(conf, account))
+        policy = cookie_policy(conf)
+        store = ls.shared_store() if policy.enabled else None
+        if store is not None:
+            from . import login_http
+
+            sid, _ = store.create(account, user, entry["credential"], policy.seconds)
+            entry["sid"] = sid
+            login_http.request_cookie("login", _session_id(), ls.sign(policy.key, sid), int(policy.seconds), sid)
+    st.session_state[_USER_KEY] = entry
 
 
 def logout() -> None:
-    """Forget the viewer (and everything the session held); OIDC also drops its cookie."""
+    """Forget the viewer (and everything the session held); a lasting login's session, and
+    the other sessions of the same browser, are revoked, so every tab of that browser is logged
+    out at its next run, and the cookie is deleted; OIDC also drops its cookie."""
     import streamlit as st
 
     stored = st.session_state.get(_USER_KEY) or {}
@@ -442,13 +630,45 @@ def logout() -> None:
     who = stored.get("name") or st.session_state.get(_OIDC_SEEN_KEY)
     if who:
         _LOG.info("logout: %s from %s", who, client_address(), extra={"audit": True})
+    store = ls.shared_store() if stored.get("sid") else None
+    if store is not None:
+        store.revoke_browser(stored["sid"])  # and the other logins of this browser (tabs that logged in apart)
+    had_cookie = bool(stored.get("sid") or _cookie_value())
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state[_COOKIE_CHECKED_KEY] = True  # this session's cookie is the one just logged out
+    if had_cookie:
+        from . import login_http
+
+        login_http.request_cookie("logout", _session_id())
     if method is None and _oidc_user():
         st.logout()  # clears Streamlit's identity cookie and starts over
 
 
+def logout_everywhere() -> None:
+    """End every lasting login of this viewer's account (all browsers and devices), then log out."""
+    import streamlit as st
+
+    account = (st.session_state.get(_USER_KEY) or {}).get("account")
+    store = ls.shared_store()
+    if account and store is not None:
+        n = store.revoke_account(account)
+        _LOG.info("logout everywhere: %s (%d sessions) from %s", account, n, client_address(), extra={"audit": True})
+    logout()
+
+
 # --- the login view (pages/logga_in.py) -------------------------------------------------------
+
+
+def oidc_missing_package() -> str | None:
+    """The package Streamlit's OIDC routes need but cannot import (None = all there).
+    Streamlit's `auth` extra is Authlib and httpx (both pinned in requirements.txt); without
+    httpx its login route failed with a bare "Internal Server Error"."""
+    try:
+        import authlib.integrations.starlette_client  # noqa: F401 - imports httpx too
+    except ModuleNotFoundError as exc:
+        return (exc.name or "authlib").split(".")[0]
+    return None
 
 
 def _provider_label(name: str) -> str:
@@ -469,7 +689,13 @@ def login_view() -> None:
     if user:
         st.title("Du är inloggad")
         st.markdown(f"Inloggad som **{md_text(user)}**. De interna sidorna finns under *Internt* i menyn.")
-        st.button("Logga ut", icon=":material/logout:", on_click=logout, key="vr_logout_page")
+        stored = st.session_state.get(_USER_KEY) or {}
+        with st.container(horizontal=True):
+            st.button("Logga ut", icon=":material/logout:", on_click=logout, key="vr_logout_page")
+            if stored.get("sid") and stored.get("account"):
+                st.button("Logga ut på alla enheter", icon=":material/devices:", on_click=logout_everywhere,
+                          key="vr_logout_everywhere",
+                          help="Avslutar inloggningen i alla webbläsare och på alla enheter där du är inloggad.")
         return
 
     st.title("Logga in")
@@ -495,12 +721,19 @@ def login_view() -> None:
         for provider in conf.oidc_providers:
             if st.button(f"Logga in med {_provider_label(provider)}", icon=":material/login:",
                          key=f"vr_oidc_{provider or 'default'}", type="primary"):
+                missing = oidc_missing_package()
+                if missing:  # the login route would fail: say so here instead
+                    _LOG.error("OIDC login impossible: the package %s is not installed (requirements.txt)", missing)
+                    st.error(f"Inloggning med {_provider_label(provider)} fungerar inte på servern: paketet "
+                             f"{missing} saknas. Den som driftar appen installerar requirements.txt.",
+                             icon=":material/error:")
+                    continue
                 try:
                     st.login(provider) if provider else st.login()
-                except Exception as exc:  # e.g. Authlib missing: say so instead of a traceback
+                except Exception as exc:  # a setting Streamlit refuses: say so instead of a traceback
                     _LOG.error("st.login failed: %s", exc)
-                    st.error("Inloggning via OIDC fungerar inte på servern (saknas paketet Authlib?). "
-                             "Se docs/deploy.md.", icon=":material/error:")
+                    st.error(f"Inloggning med {_provider_label(provider)} är felinställd på servern. Den som "
+                             "driftar appen ser orsaken i loggen (docs/deploy.md).", icon=":material/error:")
 
     if conf.password_login:
         with st.form("vr_login", border=True, enter_to_submit=True):
@@ -513,12 +746,28 @@ def login_view() -> None:
             password = st.text_input("Lösenord", type="password", key="vr_login_password",
                                      autocomplete="current-password")
             submitted = st.form_submit_button("Logga in", type="primary", icon=":material/login:")
+        policy = cookie_policy(conf)
+        if policy.enabled:
+            st.caption(f"Du förblir inloggad i {_days_text(policy.seconds)} i den här webbläsaren, också i nya "
+                       "flikar, tills du loggar ut.")
+        else:
+            st.caption("Inloggningen gäller den här fliken: en ny flik eller en omladdning frågar igen.")
         if submitted:
             result = check_password(conf, name, password, client_address(), session=_session_id())
             if result.ok:
-                log_in(result.user)
+                log_in(result.user, result.account, conf)
                 st.rerun()
             st.error(result.message, icon=":material/error:")
+
+
+def _days_text(seconds: float) -> str:
+    """"14 dagar", "1 dag", "12 timmar" (Swedish, for the login page)."""
+    hours = seconds / 3600
+    if hours < 24:
+        n = max(1, round(hours))
+        return f"{n} timme" if n == 1 else f"{n} timmar"
+    n = round(hours / 24)
+    return f"{n} dag" if n == 1 else f"{n} dagar"
 
 
 # --- shared caches and the `clear_cache` message ---------------------------------------------
@@ -579,7 +828,7 @@ def load_roles(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, 
 def user_roles(user: str | None = None) -> frozenset[str]:
     """The roles of `user`, by default the session's logged-in viewer (none when logged out)."""
     user = current_user() if user is None else user
-    if not user or user == "gemensamt lösenord":
+    if not user or user == SHARED_USER:
         return frozenset()
     key = user.strip().lower()
     return frozenset(role for role, names in load_roles(os.environ, _secrets()).items() if key in names)

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input data (message names file, row, column), 2 bad usag
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -22,15 +23,76 @@ _SUBCOMMANDS = {
 }
 
 
+# argparse's own words (the help's "usage:", "options", its error messages) in Swedish. argparse
+# looks each up through gettext as `argparse._` / `argparse.ngettext` when it builds a parser and
+# when it parses, so `_swedish()` swaps them for the time main() does both.
+_SV = {
+    "usage: ": "användning: ",
+    "options": "flaggor",
+    "positional arguments": "argument",
+    "subcommands": "kommandon",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fel: %(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydig flagga: %(option)s kan vara %(matches)s",
+    "argument %(argument_name)s: %(message)s": "argumentet %(argument_name)s: %(message)s",
+    "expected at least one argument": "väntade minst ett värde",
+    "expected at most one argument": "väntade högst ett värde",
+    "expected one argument": "väntade ett värde",
+    "ignored explicit argument %r": "flaggan tar inget värde: %r",
+    "invalid %(type)s value: %(value)r": "ogiltigt värde: %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ogiltigt val: %(value)r (välj bland %(choices)s)",
+    "not allowed with argument %s": "går inte ihop med %s",
+    "one of the arguments %s is required": "ett av argumenten %s krävs",
+    "the following arguments are required: %s": "dessa argument saknas: %s",
+    "unexpected option string: %s": "oväntad flagga: %s",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)":
+        "okänt kommando %(parser_name)r (välj bland %(choices)s)",
+    "can't open '%(filename)s': %(error)s": "kan inte öppna '%(filename)s': %(error)s",
+}
+_SV_PLURAL = {"expected %s argument": ("väntade %s värde", "väntade %s värden")}
+_SV_TYPES = {"int": "ett heltal", "float": "ett tal"}
+
+
+def _sv(message: str) -> str:
+    return _SV.get(message, message)
+
+
+def _sv_n(singular: str, plural: str, n: int) -> str:
+    one, many = _SV_PLURAL.get(singular, (singular, plural))
+    return one if n == 1 else many
+
+
+@contextlib.contextmanager
+def _swedish():
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _sv, _sv_n
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit code 2
         self.exit(2, f"{self.prog}: fel: {message}\n")
 
+    def _get_value(self, action, arg_string):
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError as exc:
+            kind = _SV_TYPES.get(getattr(action.type, "__name__", ""))
+            if kind and exc.message == _sv("invalid %(type)s value: %(value)r") % {"value": arg_string}:
+                raise argparse.ArgumentError(action, f"ogiltigt värde: {arg_string!r} (ska vara {kind})") from None
+            raise
+
 
 def _query_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", nargs="?", help="frågans namn (utelämna för att lista)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--format", choices=["csv", "json", "table"], default="csv")
+    p.add_argument("name", nargs="?", metavar="NAMN", help="frågans namn (utelämna för att lista)")
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE",
+                   help="en parameter till frågan (upprepa för flera)")
+    p.add_argument("--format", choices=["csv", "json", "table"], default="csv",
+                   help="utdataformat (standard csv)")
 
 
 def _run_query(args) -> int:
@@ -83,8 +145,28 @@ def _chosen(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _Parser(prog="python -m dashboard", description="Valrummet")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    with _swedish():
+        parser, modules = _parser(argv)
+        args = parser.parse_args(argv)
+    try:
+        if args.command == "query":
+            return _run_query(args)
+        return modules[args.command].run(args)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
+    except QueryError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 2
+    except ValrummetError as exc:
+        print(f"fel: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser(argv: list[str]) -> tuple[argparse.ArgumentParser, dict]:
+    """The parser (Valrummet's commands; only the chosen one's module imported) and the modules."""
+    parser = _Parser(prog="python -m dashboard", description="Valrummet: valanalys för V Storstockholm")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="KOMMANDO")
     qp = sub.add_parser("query", help="kör en namngiven fråga")
     _query_args(qp)
     # Only the chosen command's module is imported: the server process must not carry the
@@ -104,17 +186,4 @@ def main(argv: list[str] | None = None) -> int:
         sp = sub.add_parser(name, help=help_text)
         mod.add_arguments(sp)
         modules[name] = mod
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "query":
-            return _run_query(args)
-        return modules[args.command].run(args)
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        return 0
-    except QueryError as exc:
-        print(f"fel: {exc}", file=sys.stderr)
-        return 2
-    except ValrummetError as exc:
-        print(f"fel: {exc}", file=sys.stderr)
-        return 1
+    return parser, modules

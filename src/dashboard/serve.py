@@ -54,20 +54,20 @@ def _env(name: str, default: str | None = None) -> str | None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=int(_env("VALRUMMET_PORT", str(DEFAULT_PORT))),
                    help=f"port (VALRUMMET_PORT, standard {DEFAULT_PORT})")
-    p.add_argument("--address", default=_env("VALRUMMET_ADDRESS", DEFAULT_ADDRESS),
+    p.add_argument("--address", metavar="ADRESS", default=_env("VALRUMMET_ADDRESS", DEFAULT_ADDRESS),
                    help="adress att lyssna på (VALRUMMET_ADDRESS, standard 127.0.0.1: bakom en proxy; "
                         "0.0.0.0 i en container)")
-    p.add_argument("--allowed-hosts", default=_env("VALRUMMET_ALLOWED_HOSTS", ""),
+    p.add_argument("--allowed-hosts", metavar="VÄRDAR", default=_env("VALRUMMET_ALLOWED_HOSTS", ""),
                    help="värdnamn som godtas i Host-huvudet, kommaseparerade (VALRUMMET_ALLOWED_HOSTS), "
                         "t.ex. valrummet.example.se; tomt = alla")
-    p.add_argument("--allowed-origins", default=_env("VALRUMMET_ALLOWED_ORIGINS", ""),
+    p.add_argument("--allowed-origins", metavar="URSPRUNG", default=_env("VALRUMMET_ALLOWED_ORIGINS", ""),
                    help="andra ursprung (https://…) som får ansluta, kommaseparerade (VALRUMMET_ALLOWED_ORIGINS)")
-    p.add_argument("--base-url-path", default=_env("VALRUMMET_BASE_URL_PATH", ""),
+    p.add_argument("--base-url-path", metavar="SÖKVÄG", default=_env("VALRUMMET_BASE_URL_PATH", ""),
                    help="sökväg om appen ligger under en undermapp, t.ex. valrummet (VALRUMMET_BASE_URL_PATH)")
-    p.add_argument("--max-upload-mb", type=int,
+    p.add_argument("--max-upload-mb", metavar="MB", type=int,
                    default=int(_env("VALRUMMET_MAX_UPLOAD_MB", str(DEFAULT_MAX_UPLOAD_MB))),
                    help=f"största uppladdade fil i MB (VALRUMMET_MAX_UPLOAD_MB, standard {DEFAULT_MAX_UPLOAD_MB})")
-    p.add_argument("--trusted-proxies", default=_env("VALRUMMET_TRUSTED_PROXIES", ""),
+    p.add_argument("--trusted-proxies", metavar="ADRESSER", default=_env("VALRUMMET_TRUSTED_PROXIES", ""),
                    help="proxyservrar vars X-Real-IP/X-Forwarded-For godtas, kommaseparerade adresser eller nät "
                         "(VALRUMMET_TRUSTED_PROXIES), t.ex. 127.0.0.1,::1 bakom nginx på samma värd; tomt = ingen")
     p.add_argument("--require-login", action="store_true",
@@ -128,6 +128,8 @@ def _prepare_process() -> None:
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
     * The booking calendar's .ics URLs are served (`dashboard.calendar.http`, a route in front of
       Streamlit's own; plain `streamlit run` has none).
+    * The login cookie's route, and Swedish pages for Streamlit's OIDC routes' failures
+      (`dashboard.login_http`; under plain `streamlit run` logins last for the tab).
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -148,6 +150,9 @@ def _prepare_process() -> None:
     from .calendar import http as calendar_http
 
     calendar_http.install()
+    from . import login_http
+
+    login_http.install()
     threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
 
 

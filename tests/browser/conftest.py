@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.login_support import LOGIN_PASSWORD, OIDC_USERS
+
 REPO = Path(__file__).resolve().parents[2]
 # Debian's package (never a downloaded browser); scripts/test.sh may point elsewhere.
 CHROMIUM = os.environ.get("VALRUMMET_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -120,3 +122,73 @@ def new_browser(playwright, tmp_path):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+# --- the login server: built-in password, a lasting login, and OIDC against a real provider -----
+
+
+
+@pytest.fixture(scope="package")
+def oidc_provider():
+    """A real OpenID Connect provider on loopback (oidc-provider-mock: discovery, JWKS, an
+    authorisation page, a token endpoint; RS256-signed id tokens), in a thread of this process.
+    Its authorisation page offers the users of OIDC_USERS as one-click logins."""
+    import threading
+
+    import werkzeug.serving
+    from oidc_provider_mock import User, app
+
+    users = [User(sub=sub, claims={"email": email, "email_verified": True, "name": sub})
+             for sub, email in OIDC_USERS.items()]
+    provider = app(require_nonce=True, user_claims=users)
+    server = werkzeug.serving.make_server("127.0.0.1", 0, provider, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture(scope="package")
+def auth_server(tmp_path_factory, oidc_provider):
+    """`python -m dashboard serve` with the shared password (its argon2 hash in the environment),
+    logins that last (VALRUMMET_LOGIN_SECRET; the session store in a temp folder), and two OIDC
+    providers in a secrets file: "lokal" (the provider above; anna@example.se allowed) and
+    "nere" (a port nobody listens on: the provider is unreachable). Started once for the
+    browser tests of logins (test_access.py, test_login.py)."""
+    import secrets
+
+    from dashboard.auth import hash_password
+    from tests.test_protocol_access import serve
+
+    tmp = tmp_path_factory.mktemp("login-server")
+    port, closed = _free_port(), _free_port()
+    secrets_file = tmp / "secrets.toml"
+    secrets_file.write_text(f"""
+[valrummet]
+allowed_emails = ["{OIDC_USERS['anna']}"]
+
+[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "{secrets.token_hex(32)}"
+
+[auth.lokal]
+client_id = "valrummet-test"
+client_secret = "{secrets.token_hex(16)}"
+server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"
+
+[auth.nere]
+client_id = "valrummet-test"
+client_secret = "{secrets.token_hex(16)}"
+server_metadata_url = "http://127.0.0.1:{closed}/.well-known/openid-configuration"
+""", encoding="utf-8")
+    env = {
+        "VALRUMMET_PASSWORD_HASH": hash_password(LOGIN_PASSWORD),
+        "VALRUMMET_LOGIN_SECRET": secrets.token_urlsafe(48),
+        "VALRUMMET_LOGIN_SESSIONS": str(tmp / "login-sessions.sqlite"),
+        "STREAMLIT_SECRETS_FILES": str(secrets_file),
+    }
+    with serve(tmp, env=env, port=port) as base:
+        yield base

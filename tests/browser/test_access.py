@@ -3,7 +3,7 @@ shows the login, a wrong password is refused in Swedish, a logged-in viewer gets
 pages, and logging out removes them again.
 
 The server is `python -m dashboard serve` with a shared password (its argon2 hash in the
-environment), started once for this module.
+environment), shared with test_login.py (conftest.py: `auth_server`).
 """
 from __future__ import annotations
 
@@ -12,22 +12,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from dashboard.auth import hash_password
 from dashboard.page_registry import INTERNAL_PAGES
-from tests.test_protocol_access import serve
+from tests.login_support import LOGIN_PASSWORD as PASSWORD
 
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 90_000
-PASSWORD = "ett långt gemensamt lösenord"
 PUBLIC = ["Översikt", "Kommuner", "Jämför", "Valdistrikt", "Kalender", "Om data", "Utskrift"]
-
-
-@pytest.fixture(scope="module")
-def auth_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("access")
-    with serve(tmp, env={"VALRUMMET_PASSWORD_HASH": hash_password(PASSWORD)}) as base:
-        yield base
 
 
 def wait_ready(page: Page) -> None:
@@ -74,14 +65,14 @@ def test_wrong_password_then_login_then_logout(auth_server, new_browser, screens
 
     password = page.get_by_label("Lösenord")
     password.fill("fel lösenord")
-    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     expect(page.get_by_text("Fel lösenord.")).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     assert "Internt" not in " ".join(nav_texts(page))
     page.screenshot(path=str(screenshot_dir / "logga_in_fel.png"))
 
     password.fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Logga in", exact=True).click()
     # The same URL now opens the real page, and the menu has the internal section.
     expect(page.get_by_role("heading", name="Hänger tidningarna ihop med förändringen?")).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)

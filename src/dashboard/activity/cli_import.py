@@ -29,8 +29,8 @@ def add_arguments(parser) -> None:
     action.add_argument("--demo", action="store_true", help="ladda syntetiska demodata för alla filtyper")
     action.add_argument("--status", action="store_true", help="visa vad som är laddat per filtyp")
     add_file_options(parser)
-    parser.add_argument("--seed", type=int, default=None, help="slumpfrö för --demo")
-    parser.add_argument("--user", default=None, help="namn som sparas med importen")
+    parser.add_argument("--seed", type=int, default=None, metavar="FRÖ", help="slumpfrö för --demo")
+    parser.add_argument("--user", default=None, metavar="NAMN", help="namn som sparas med importen")
 
 
 def _history(typ_arg: str) -> int:

@@ -7,9 +7,11 @@ from ..paths import REPO_ROOT, data_dir, derived_dir, raw_dir
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--raw", type=Path, default=None, help="mappen med råfiler (standard ../shared/data/raw)")
-    parser.add_argument("--derived", type=Path, default=None, help="mappen med härledda röstetal för Stockholms län")
-    parser.add_argument("--out", type=Path, default=None, help="målmapp (standard data/)")
+    parser.add_argument("--raw", type=Path, default=None, metavar="MAPP",
+                        help="mappen med råfiler (standard ../shared/data/raw)")
+    parser.add_argument("--derived", type=Path, default=None, metavar="MAPP",
+                        help="mappen med härledda röstetal för Stockholms län")
+    parser.add_argument("--out", type=Path, default=None, metavar="MAPP", help="målmapp (standard data/)")
 
 
 def run(args) -> int:

@@ -12,7 +12,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="SÖKVÄG",
                         help="zip-filer, en mapp med zip-filer eller index.md5 (med zip-filerna "
                              "bredvid)")
-    parser.add_argument("--data-dir", type=Path, default=None,
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="MAPP",
                         help="datamappen (standard: data/ eller VALRUMMET_DATA_DIR)")
     parser.add_argument("--dry-run", action="store_true",
                         help="kontrollera filerna utan att spara något")
