@@ -141,9 +141,18 @@ def test_place_a_cabin_by_clicking_a_district(field_server, new_browser, screens
     x, y = screen_point(page, target["place_lon"], target["place_lat"])
     page.mouse.move(x, y)
     expect(page.locator(".deck-tooltip")).to_contain_text(name, timeout=TIMEOUT)  # hovering names the district
-    page.mouse.click(x, y)
     card = page.locator(".st-key-falt_distrikt")
-    expect(card).to_contain_text(f"{name} (Sundbyberg, valdistrikt {code})", timeout=TIMEOUT)
+    # On a loaded machine a click that lands while the page is still settling can be lost (as for a
+    # person, who clicks again); the selection itself is what is tested, so up to three clicks.
+    for attempt in range(3):
+        page.mouse.click(x, y)
+        try:
+            expect(card).to_contain_text(f"{name} (Sundbyberg, valdistrikt {code})",
+                                         timeout=TIMEOUT if attempt == 2 else 20_000)
+            break
+        except AssertionError:
+            wait_ready(page)
+            page.mouse.move(x, y)
     wait_ready(page)
     assert f"({code})" in page.evaluate("decodeURIComponent(location.href)").replace("+", " ")
     expect(page.get_by_label("Namn")).to_have_value(f"Valstuga i {name}")
