@@ -183,9 +183,15 @@ def reset_connections() -> None:
         for con in _connections.values():
             con.close()
         _connections.clear()
+        db_file.release()
 
 
 def _load(directory: Path) -> duckdb.DuckDBPyConnection:
+    for _ in range(3):
+        try:
+            return db_file.open_read_only(db_file.ensure(directory))
+        except FileNotFoundError:  # another process's clean-up removed it just now: build it again
+            continue
     return db_file.open_read_only(db_file.ensure(directory))
 
 

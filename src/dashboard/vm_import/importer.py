@@ -384,13 +384,16 @@ def _prepare(data_dir: Path, key: tuple[str, int], new: list[ParsedZip], replace
 
 
 def import_files(paths: Iterable, data_dir: Path | str | None = None, *,
-                 dry_run: bool = False) -> ImportSummary:
+                 dry_run: bool = False, prepare: bool = False) -> ImportSummary:
     """Validate and import result zips.
 
     `paths`: zip files, folders of zips, index.md5 files (zips beside them), or uploads as
     `(file name, bytes)` or file-like objects with `.name` (e.g. Streamlit's UploadedFile; an
     uploaded index.md5 is used to check the md5 of the uploaded zips).
     Raises ImportRefused (nothing changed) when any file is bad.
+    `prepare`: after an import, recompute the seat table of the imported elections
+    (`seat_table.refresh`) and build the database file of the new state now (the command and
+    the import page do), rather than when the next query needs it.
     """
     data_dir = Path(data_dir or default_data_dir())
     if not data_dir.is_dir():
@@ -433,6 +436,10 @@ def import_files(paths: Iterable, data_dir: Path | str | None = None, *,
         finally:
             shutil.rmtree(tmp_root, ignore_errors=True)
     _reset_db()
+    if prepare:
+        from ..seat_table import refresh
+
+        refresh(data_dir)
     return summary
 
 
