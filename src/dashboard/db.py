@@ -132,7 +132,8 @@ _PY_QUERIES: dict[str, QuerySpec] = {}
 def register_python_query(
     name: str, description: str, params: list[Param], func: Callable[..., pd.DataFrame]
 ) -> None:
-    """Register a query computed in Python; `func(**params)` returns a DataFrame."""
+    """Register a query computed in Python; `func(**params)` returns a DataFrame (and takes
+    `directory=` when `execute` is given one)."""
     _PY_QUERIES[name] = QuerySpec(name, description, tuple(params), None, func)
 
 
@@ -200,7 +201,7 @@ def execute(name: str, params: dict[str, Any] | None = None, directory: Path | N
     spec = get_spec(name)
     bound = spec.bind(dict(params or {}))
     if spec.func is not None:
-        return spec.func(**bound)
+        return spec.func(**bound) if directory is None else spec.func(**bound, directory=directory)
     cur = connect(directory).cursor()
     try:
         return cur.execute(spec.sql, bound).df()

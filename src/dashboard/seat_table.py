@@ -9,7 +9,8 @@ the error the query reports instead).
 
 Each election and year has a digest of everything its rows are computed from: its rows of
 `area_totals` and `area_votes` after imports took precedence, its `councils` rows, the official
-seats of that election up to that year, the parties, and the code of the engine. Building a
+seats of that election up to that year, the parties that appear in them, and the code of the
+engine. Building a
 database file takes the stored rows of every pair whose digest matches and computes the
 others (in the build's child process), so stale rows are never served and an import
 recomputes only the elections it changed. tests/test_seat_table.py checks that the committed
@@ -44,7 +45,8 @@ PAIRS = pa.schema([("election", pa.string()), ("year", pa.int64()), ("digest", p
                    ("error", pa.string())])
 
 # Per election and year, a checksum of its input rows (DuckDB's hash of each row, summed, and
-# the row count) in the merged tables of the database being built.
+# the row count) in the merged tables of the database being built: its results, councils,
+# official seats up to that year, and the parties that appear in them.
 _INPUTS_SQL = """
 WITH pairs AS (SELECT DISTINCT election, year FROM area_totals WHERE election IN ('kommun', 'region')),
 t AS (SELECT election, year, sum(hash(a)::HUGEINT) AS h, count(*) AS n FROM area_totals a GROUP BY ALL),
@@ -52,12 +54,17 @@ v AS (SELECT election, year, sum(hash(a)::HUGEINT) AS h, count(*) AS n FROM area
 c AS (SELECT election, year, sum(hash(a)::HUGEINT) AS h, count(*) AS n FROM councils a GROUP BY ALL),
 s AS (SELECT p.election, p.year, sum(hash(a)::HUGEINT) AS h, count(*) AS n
       FROM pairs p JOIN seats_official a ON a.election = p.election AND a.year <= p.year GROUP BY ALL),
-pa AS (SELECT sum(hash(a)::HUGEINT) AS h, count(*) AS n FROM parties a)
+used AS (SELECT DISTINCT election, year, party FROM area_votes WHERE election IN ('kommun', 'region')
+         UNION SELECT p.election, p.year, a.party FROM pairs p
+               JOIN seats_official a ON a.election = p.election AND a.year <= p.year),
+pa AS (SELECT u.election, u.year, sum(hash(a)::HUGEINT) AS h, count(*) AS n
+       FROM used u JOIN parties a USING (party) GROUP BY ALL)
 SELECT p.election, p.year,
        concat_ws(';', coalesce(t.h, 0), coalesce(t.n, 0), coalesce(v.h, 0), coalesce(v.n, 0),
-                 coalesce(c.h, 0), coalesce(c.n, 0), coalesce(s.h, 0), coalesce(s.n, 0), pa.h, pa.n) AS inputs
+                 coalesce(c.h, 0), coalesce(c.n, 0), coalesce(s.h, 0), coalesce(s.n, 0),
+                 coalesce(pa.h, 0), coalesce(pa.n, 0)) AS inputs
 FROM pairs p LEFT JOIN t USING (election, year) LEFT JOIN v USING (election, year)
-LEFT JOIN c USING (election, year) LEFT JOIN s USING (election, year) CROSS JOIN pa
+LEFT JOIN c USING (election, year) LEFT JOIN s USING (election, year) LEFT JOIN pa USING (election, year)
 ORDER BY 1, 2
 """
 
