@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, meeting, page_registry, run_slots, ui
-from dashboard.errors import ValrummetError
+from dashboard import startup
+
+# A fresh process: the database file is prepared in the background while this first run
+# imports the rest (the production launcher has done both before the server answered).
+startup.begin()
+
+from dashboard import auth, meeting, page_registry, run_slots, ui  # noqa: E402
+from dashboard.errors import ValrummetError  # noqa: E402
 
 PUBLIC_PAGES = [
     page_registry.page(

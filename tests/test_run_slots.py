@@ -96,3 +96,58 @@ def test_a_stopped_run_gives_its_slot_back():
     t.start()
     t.join(5)
     assert acquired.is_set() and run_slots._SLOTS.free() == run_slots.max_runs()
+
+
+def test_background_work_waits_for_page_runs_and_never_overtakes_them():
+    """acquire_idle (the warm-up) takes a slot only when no run holds one or waits for one; a
+    run that arrives while background work holds the slot gets it next, and counts as delayed."""
+    slots = run_slots.FifoSlots(1)
+    slots.acquire()  # a page run
+    got = threading.Event()
+    t = threading.Thread(target=lambda: (slots.acquire_idle(), got.set()))
+    t.start()
+    time.sleep(0.05)
+    assert not got.is_set()  # a run holds the slot
+    slots.release()
+    assert got.wait(5)  # idle now: the background work runs
+    order: list[str] = []
+
+    def page(name: str) -> None:
+        slots.acquire()
+        order.append(name)
+        slots.release()
+
+    runs = [threading.Thread(target=page, args=(f"run {i}",)) for i in range(2)]
+    for i, r in enumerate(runs):
+        r.start()
+        _wait_until(lambda n=i + 1: slots.waiting() == n)
+    # Background work asking again waits behind both queued runs, whatever the timing.
+    again = threading.Event()
+    b = threading.Thread(target=lambda: (slots.acquire_idle(), order.append("background"), again.set()))
+    b.start()
+    time.sleep(0.02)
+    slots.release_idle()
+    assert again.wait(5)
+    for r in [*runs, b]:
+        r.join(5)
+    assert order == ["run 0", "run 1", "background"]
+    slots.release_idle()
+    stats = slots.background_stats()
+    assert stats["delayed"] == 2 and stats["longest_delay_ms"] > 0
+    assert slots.free() == 1 and slots.waiting() == 0
+
+
+def test_background_work_waits_while_any_slot_is_taken():
+    """With several slots, background work still never runs beside a page run."""
+    slots = run_slots.FifoSlots(2)
+    slots.acquire()
+    got = threading.Event()
+    t = threading.Thread(target=lambda: (slots.acquire_idle(), got.set()))
+    t.start()
+    time.sleep(0.05)
+    assert not got.is_set() and slots.free() == 1
+    slots.release()
+    assert got.wait(5)
+    slots.release_idle()
+    t.join(5)
+    assert slots.free() == 2

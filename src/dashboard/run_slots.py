@@ -22,6 +22,11 @@ activity import on an internal page (1.4-3.6 s for 100 000 rows) delays the view
 meanwhile on that process; VALRUMMET_MAX_RUNS=2 leaves them room at some cost in a crowd. A
 script that is stopped or rerun while it holds a slot gives it back (the slot is a `with`
 block, and Streamlit stops scripts by raising in them).
+
+Background work (the launcher's warm-up, `dashboard.warm`) uses the same slots at the lowest
+priority: `acquire_idle` waits until no page run holds a slot or waits for one, so it never
+runs beside a viewer's page, and a viewer who arrives meanwhile waits only for the step it is
+in. The slots count those delays (`background_stats`).
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 DEFAULT_MAX_RUNS = 1
@@ -56,9 +62,13 @@ class FifoSlots:
     """
 
     def __init__(self, n: int) -> None:
+        self._n = n
         self._free = n
         self._lock = threading.Lock()
-        self._waiters: collections.deque[threading.Lock] = collections.deque()
+        self._idle = threading.Condition(self._lock)  # notified when a slot becomes free
+        self._waiters: collections.deque[tuple[threading.Lock, float]] = collections.deque()
+        self._delayed = 0  # page runs that waited behind a background step
+        self._longest_delay = 0.0
 
     def acquire(self) -> None:
         with self._lock:
@@ -67,15 +77,43 @@ class FifoSlots:
                 return
             turn = threading.Lock()
             turn.acquire()
-            self._waiters.append(turn)
+            self._waiters.append((turn, time.monotonic()))
         turn.acquire()  # released by the holder that hands its slot over
 
     def release(self) -> None:
         with self._lock:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._waiters:
+            self._waiters.popleft()[0].release()  # the slot passes on without becoming free
+        else:
+            self._free += 1
+            self._idle.notify_all()
+
+    def acquire_idle(self) -> float:
+        """Take a slot for background work once no run holds a slot or waits for one (a run
+        that arrives later waits for it like for any holder). Returns the seconds it waited.
+        Give it back with `release_idle`."""
+        t0 = time.monotonic()
+        with self._lock:
+            while not (self._free == self._n and not self._waiters):
+                self._idle.wait()
+            self._free -= 1
+        return time.monotonic() - t0 if time.monotonic() - t0 > 0.0005 else 0.0
+
+    def release_idle(self) -> None:
+        """Give back a background slot; the runs that queued meanwhile count as delayed by it."""
+        with self._lock:
             if self._waiters:
-                self._waiters.popleft().release()  # the slot passes on without becoming free
-            else:
-                self._free += 1
+                self._delayed += len(self._waiters)
+                self._longest_delay = max(self._longest_delay, time.monotonic() - self._waiters[0][1])
+            self._hand_over()
+
+    def background_stats(self) -> dict:
+        """{"delayed": page runs that waited behind background work, "longest_delay_ms"}."""
+        with self._lock:
+            return {"delayed": self._delayed, "longest_delay_ms": self._longest_delay * 1000}
 
     def waiting(self) -> int:
         """How many runs wait for a slot now."""
@@ -89,6 +127,11 @@ class FifoSlots:
 
 
 _SLOTS = FifoSlots(max_runs())
+
+
+def slots() -> FifoSlots:
+    """The process's run slots (page runs and background work share them)."""
+    return _SLOTS
 
 
 @contextlib.contextmanager

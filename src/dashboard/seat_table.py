@@ -24,7 +24,6 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 ELECTIONS = ("kommun", "region")
@@ -41,8 +40,6 @@ SCHEMA = pa.schema([
     ("threshold_pct", pa.int64()), ("constituencies", pa.int64()),
     ("tie", pa.bool_()), ("complete", pa.bool_()), ("count_status", pa.string()),
 ])
-PAIRS = pa.schema([("election", pa.string()), ("year", pa.int64()), ("digest", pa.string()),
-                   ("error", pa.string())])
 
 # Per election and year, a checksum of its input rows (DuckDB's hash of each row, summed, and
 # the row count) in the merged tables of the database being built: its results, councils,
@@ -120,42 +117,58 @@ def read(directory: Path) -> tuple[pa.Table, dict[tuple[str, int], dict]]:
     path = Path(directory) / FILE
     if not path.is_file():
         return SCHEMA.empty_table(), {}
-    table = pq.read_table(path)
+    table = pq.ParquetFile(path).read()  # (read_table would import pandas: ~0.3 s in the build)
     meta = json.loads((table.schema.metadata or {}).get(META_KEY, b"[]"))
     pairs = {(m["election"], int(m["year"])): {"digest": m["digest"], "error": m["error"]} for m in meta}
     return table.replace_schema_metadata(None).cast(SCHEMA), pairs
 
 
+_DUCK = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN"}
+
+
 def attach(con, directory: Path) -> list[tuple[str, int]]:
     """Create `seat_margins` and `seat_margin_pairs` in a database being built (its data tables
     complete): the stored rows where their digest matches, computed rows for the other pairs.
-    Returns the pairs computed here."""
+    Returns the pairs computed here.
+
+    Stored rows are read by DuckDB itself: a server's database build imports neither pandas
+    nor pyarrow's conversions (~0.3 s) unless something must be computed."""
     digests = pair_digests(con)
-    stored, stored_pairs = read(directory)
-    keep = [k for k, d in digests.items() if stored_pairs.get(k, {}).get("digest") == d]
-    parts, pairs, computed = [], [], []
-    if keep:
-        wanted = {f"{e}|{y}" for e, y in keep}
-        key = pc.binary_join_element_wise(stored["election"], pc.cast(stored["year"], pa.string()), "|")
-        parts.append(stored.filter(pc.is_in(key, value_set=pa.array(sorted(wanted)))))
-    for (election, year), digest in digests.items():
-        if (election, year) in keep:
-            error = stored_pairs[(election, year)]["error"]
-        else:
-            rows, error = compute(con, election, year)
-            parts.append(to_arrow(rows))
-            computed.append((election, year))
-        pairs.append({"election": election, "year": year, "digest": digest, "error": error})
-    rows = pa.concat_tables(parts) if parts else SCHEMA.empty_table()
-    con.register("_seat_rows", rows)
-    con.register("_seat_pairs", pa.Table.from_pylist(pairs, schema=PAIRS))
+    path = Path(directory) / FILE
+    stored: dict[tuple[str, int], dict] = {}
+    if path.is_file():
+        meta = con.execute("SELECT value FROM parquet_kv_metadata(?) WHERE key = ?", [str(path), META_KEY]).fetchone()
+        stored = {(m["election"], int(m["year"])): m for m in json.loads(meta[0])} if meta else {}
+    keep = [k for k, d in digests.items() if stored.get(k, {}).get("digest") == d]
+    columns = ", ".join(f"{f.name} {_DUCK[f.type]}" for f in SCHEMA)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _seat_rows ({columns})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _seat_keep (election VARCHAR, year BIGINT)")
     try:
+        if keep:
+            con.executemany("INSERT INTO _seat_keep VALUES (?, ?)", [list(k) for k in keep])
+            con.execute("INSERT INTO _seat_rows SELECT * FROM read_parquet(?) SEMI JOIN _seat_keep "
+                        "USING (election, year)", [str(path)])
+        pairs, computed = [], []
+        for (election, year), digest in digests.items():
+            if (election, year) in keep:
+                error = stored[(election, year)]["error"]
+            else:
+                rows, error = compute(con, election, year)
+                if rows:
+                    con.register("_seat_new", to_arrow(rows))
+                    con.execute("INSERT INTO _seat_rows SELECT * FROM _seat_new")
+                    con.unregister("_seat_new")
+                computed.append((election, year))
+            pairs.append([election, year, digest, error])
         con.execute("CREATE OR REPLACE TABLE seat_margins AS SELECT * FROM _seat_rows "
                     "ORDER BY election, year, area, party")
-        con.execute("CREATE OR REPLACE TABLE seat_margin_pairs AS SELECT * FROM _seat_pairs ORDER BY election, year")
+        con.execute("CREATE OR REPLACE TABLE seat_margin_pairs "
+                    "(election VARCHAR, year BIGINT, digest VARCHAR, error VARCHAR)")
+        if pairs:
+            con.executemany("INSERT INTO seat_margin_pairs VALUES (?, ?, ?, ?)", pairs)
     finally:
-        con.unregister("_seat_rows")
-        con.unregister("_seat_pairs")
+        con.execute("DROP TABLE IF EXISTS _seat_rows")
+        con.execute("DROP TABLE IF EXISTS _seat_keep")
     return computed
 
 

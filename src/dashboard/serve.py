@@ -118,6 +118,8 @@ def _prepare_process() -> None:
     * A quiet server sends queued messages with a shorter pause (`adapt_flush_interval`).
     * Page scripts are compiled once per process, not once per new session (`keep_script_bytecode`).
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
+    * The database file and the pages' modules are ready before the server answers
+      (`prepare_data`); the warm-up then fills the caches in the gaps between viewers.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -133,6 +135,7 @@ def _prepare_process() -> None:
     adapt_flush_interval()
     keep_script_bytecode()
     memoize_theme_options()
+    prepare_data()
     threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
 
 
@@ -374,11 +377,27 @@ def memoize_theme_options() -> bool:
     return True
 
 
+def begin_data() -> None:
+    """Start building or finding the database file, in the background (dashboard.startup)."""
+    from . import startup
+
+    startup.begin()
+
+
+def prepare_data() -> None:
+    """Build or find the database file and import what the pages use, before the server
+    answers its first request (dashboard.startup): a fresh process serves its first viewer
+    without building anything."""
+    from . import startup
+
+    startup.prepare()
+
+
 def _warm() -> None:
-    """Seat margins and the pages' frames before the first viewers (dashboard.warm)."""
+    """The pages' frames, charts and tables in the gaps between viewers (dashboard.warm)."""
     from . import warm
 
-    warm.run()
+    warm.run(after_server_start=True)
 
 
 def _read_password() -> str:
@@ -418,6 +437,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.require_login:
         os.environ["VALRUMMET_REQUIRE_LOGIN"] = "1"
+    begin_data()  # the database file builds in a child process meanwhile (dashboard.startup)
     os.chdir(REPO_ROOT)  # .streamlit/config.toml and secrets.toml are read from here
     _prepare_process()
     from streamlit.web import cli as streamlit_cli
