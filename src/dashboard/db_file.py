@@ -138,25 +138,59 @@ def build(directory: Path, out: Path) -> list[tuple[str, int]]:
     return computed
 
 
-def ensure(directory: Path) -> Path:
-    """The built file for `directory`, building it first (in a child process) if needed."""
+class _Build:
+    """A child process building one database file; any thread may wait for it."""
+
+    def __init__(self, directory: Path, out: Path, proc: subprocess.Popen) -> None:
+        self.directory, self.out, self.proc = directory, out, proc
+        self._lock = threading.Lock()
+        self._result: tuple[str, str] | None = None  # (stdout, stderr) once finished
+
+    def wait(self) -> Path:
+        with self._lock:  # the first waiter reads the pipes; the others wait for it
+            if self._result is None:
+                self._result = self.proc.communicate()
+                with _builds_lock:
+                    _builds.pop(self.out, None)
+                for line in self._result[0].splitlines():  # what the build had to do (server log)
+                    print(line, file=sys.stderr, flush=True)
+        if self.proc.returncode != 0 or not self.out.exists():
+            reason = (self._result[1].strip().splitlines() or ["okänt fel"])[-1]
+            raise QueryError(f"Databasen kunde inte byggas från {self.directory}: {reason}")
+        return self.out
+
+
+_builds: dict[Path, _Build] = {}  # file -> the build making it, while it runs
+_builds_lock = threading.Lock()
+
+
+def start(directory: Path) -> _Build | Path:
+    """The built file for `directory` if it exists, else the build of it (a child process,
+    started now if no thread of this process has started it). Returns at once."""
     for table, required in TABLES.items():
         path = directory / f"{table}.parquet"
         if required and not path.exists():
             raise QueryError(f"Datafilen {path} saknas. Kör 'python -m dashboard build' först.")
     out = path_for(directory)
-    if not out.exists():
+    with _builds_lock:
+        if out in _builds:
+            return _builds[out]
+        if out.exists():
+            return out
         out.parent.mkdir(parents=True, exist_ok=True)
         src = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             p for p in (src, os.environ.get("PYTHONPATH")) if p)}
-        done = subprocess.run([sys.executable, "-m", "dashboard.db_file", str(directory), str(out)],
-                              capture_output=True, text=True, env=env)
-        if done.returncode != 0 or not out.exists():
-            reason = (done.stderr.strip().splitlines() or ["okänt fel"])[-1]
-            raise QueryError(f"Databasen kunde inte byggas från {directory}: {reason}")
-        for line in done.stdout.splitlines():  # what the build had to do (for the server's log)
-            print(line, file=sys.stderr, flush=True)
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.db_file", str(directory), str(out)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        build = _builds[out] = _Build(directory, out, proc)
+        return build
+
+
+def ensure(directory: Path) -> Path:
+    """The built file for `directory`, building it first (in a child process) if needed."""
+    found = start(directory)
+    out = found.wait() if isinstance(found, _Build) else found
     clean(out)
     return out
 

@@ -7,9 +7,10 @@ its script: the first viewers waited seconds, and everyone queued behind them.
 
 `prepare()` (the production launcher, before the server answers `/_stcore/health`) builds or
 finds the database file in a child process while this one imports what the pages use, opens
-the database, and moves what is loaded out of the garbage collector's generations. With
+the database, and moves what is loaded out of the garbage collector's generations (the launcher
+calls `begin()` first thing, so the child starts before Streamlit is even imported). With
 `streamlit run app.py` nothing runs before the server answers, so app.py calls `begin()` first
-thing: the database is prepared in the background while the first script imports the rest.
+thing: the database builds in the child while the first script imports the rest.
 """
 from __future__ import annotations
 
@@ -33,23 +34,10 @@ MODULES = (
 )
 
 _begun = threading.Event()
-_done = threading.Event()
-_error: list[BaseException] = []
 
 
 def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def _open_database(directory: Path | None) -> None:
-    from . import db
-
-    try:
-        db.connect(directory)
-    except BaseException as exc:  # the pages report it (in Swedish) when they query
-        _error.append(exc)
-    finally:
-        _done.set()
 
 
 def _import_modules() -> None:
@@ -63,26 +51,40 @@ def _import_modules() -> None:
 
 
 def begin(directory: Path | None = None) -> None:
-    """Start preparing the database in the background, once per process; returns at once."""
+    """Start building the database file (a child process) if it is not built yet, once per
+    process; returns at once. The first query waits for that build instead of starting one.
+    No thread: this process goes on importing undisturbed (a module imported by two threads at
+    once can be seen half-initialised by code that looks it up in sys.modules)."""
     if _begun.is_set():
         return
     _begun.set()
-    threading.Thread(target=_open_database, args=(directory,), name="valrummet-db", daemon=True).start()
+    from . import db_file
+    from .paths import data_dir
+
+    try:
+        db_file.start(Path(directory or data_dir()).resolve())
+    except Exception:  # e.g. data not built: the pages say so, in Swedish
+        pass
 
 
 def prepare(directory: Path | None = None) -> dict:
     """Database file and modules ready, heap frozen; returns the seconds each took. Never
     raises: a database that cannot be built is reported by the pages, as before."""
+    from . import db
+
     t0 = time.monotonic()
     begin(directory)
     _import_modules()
     t_imports = time.monotonic() - t0
-    _done.wait()
+    try:
+        db.connect(directory)  # waits for the build begun above
+        status = "databasen öppen"
+    except Exception as exc:
+        status = f"databasen fel: {exc}"
     t_db = time.monotonic() - t0
     # Modules and the database connection stay for the process's life.
     gc.collect()
     gc.freeze()
     took = {"imports_s": t_imports, "database_s": t_db, "total_s": time.monotonic() - t0}
-    status = f"databasen fel: {_error[0]}" if _error else "databasen öppen"
     _log(f"{READY} på {took['total_s']:.1f} s ({status}; moduler {t_imports:.1f} s)")
     return took
