@@ -188,7 +188,6 @@ def cold_crowd(launcher: Launcher, pages: list[str], titles: dict, n: int, sprea
         sampler = Sampler([run.proc.pid]).start()
 
         async def main() -> list[PageView]:
-            res.crowd_start = time.monotonic() - sampler.t0
             return await crowd(run.ws_url, pages, n, spread, timeout, sampler.t0, res.sessions)
 
         cpu0, t0 = time.process_time(), time.monotonic()
@@ -335,7 +334,8 @@ def render(args, crowds: dict, firsts: dict, base: Path | None) -> str:
         for name, (res, _, _) in crowds.items():
             from .report import failure_list, resources
 
-            out += ["", f"Server {name}:", "", resources(res)]
+            out += ["", f"Server {name} (t = 0: its first health answer, when the crowd starts to arrive):", "",
+                    resources(res)]
             if res.failures():
                 out += ["", "Failures:", failure_list(res)]
     if firsts:
