@@ -151,3 +151,18 @@ def test_background_work_waits_while_any_slot_is_taken():
     slots.release_idle()
     t.join(5)
     assert slots.free() == 2
+
+
+def test_background_work_waits_for_a_quiet_moment_after_the_last_page_run():
+    """In a crowd the next view arrives within milliseconds of the last: background work waits
+    until the slots have been free for `quiet_s`, counted from the end of the last page run
+    (not from its own steps)."""
+    slots = run_slots.FifoSlots(1)
+    slots.acquire()
+    slots.release()  # a page run just ended
+    t0 = time.monotonic()
+    slots.acquire_idle(quiet_s=0.2)
+    assert time.monotonic() - t0 >= 0.15  # (a lower bound: waiting never ends early)
+    ended = slots._idle_since
+    slots.release_idle()
+    assert slots._idle_since == ended  # its own steps do not restart the quiet moment

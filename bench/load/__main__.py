@@ -61,6 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--base", metavar="PATH",
                     help="(k)/(f): also run both launchers on this checkout (e.g. a git worktree of an earlier "
                          "commit) as the baseline, with PYTHONPATH=PATH/src")
+    ap.add_argument("--cold-launchers", default="tuned,config",
+                    help="(k)/(f): which launchers: tuned (python -m dashboard serve), config (streamlit run app.py)")
     ap.add_argument("--warm-wait", type=float, default=300.0,
                     help="(k): seconds to wait after the crowd for the launcher's warm-up log line")
     ap.add_argument("--no-write", action="store_true", help="print the results, do not touch bench/RESULTS.md")

@@ -63,11 +63,11 @@ class Launcher:
                 "--browser.gatherUsageStats", "false"]
 
 
-def launchers(base: Path | None) -> list[Launcher]:
-    out = [Launcher("tuned", True), Launcher("config", False)]
+def launchers(base: Path | None, names: tuple[str, ...] = ("tuned", "config")) -> list[Launcher]:
+    out = [x for x in (Launcher("tuned", True), Launcher("config", False)) if x.name in names]
     if base is not None:
         env = {"PYTHONPATH": str(base / "src")}
-        out += [Launcher("base-tuned", True, base, env), Launcher("base-config", False, base, env)]
+        out += [Launcher(f"base-{x.name}", x.serve, base, env) for x in list(out)]
     return out
 
 
@@ -166,6 +166,7 @@ class WarmLine:
     delayed: int = 0
     longest_delay_ms: float = float("nan")
     paused_seen: bool = False
+    longest_step: str = ""  # which step (kind nr N)
 
     @classmethod
     def parse(cls, log: str) -> "WarmLine":
@@ -173,10 +174,10 @@ class WarmLine:
 
         line = cls(paused_seen=PAUSED in log)
         m = re.search(re.escape(DONE) + r": (\d+) steg, CPU ([\d.]+) s på (\d+) s; pausade (\d+) gånger .*?"
-                      r"längsta steg (\d+) ms; fördröjde (\d+) sidvisningar, som mest (\d+) ms", log)
+                      r"längsta steg (\d+) ms \((.*?)\); fördröjde (\d+) sidvisningar, som mest (\d+) ms", log)
         if m:
-            line = cls(True, int(m[1]), float(m[2]), float(m[3]), int(m[4]), float(m[5]), int(m[6]), float(m[7]),
-                       line.paused_seen)
+            line = cls(True, int(m[1]), float(m[2]), float(m[3]), int(m[4]), float(m[5]), int(m[7]), float(m[8]),
+                       line.paused_seen, m[6])
         return line
 
 
@@ -246,7 +247,7 @@ def crowd_row(name: str, res: Result, health_s: float, warm: WarmLine | None) ->
     w = "–"
     if warm is not None and warm.done:
         w = (f"{warm.cpu_s:.1f} s CPU, {warm.steps} steps, {warm.pauses} pauses; longest step "
-             f"{_ms(warm.longest_step_ms)} ms; {warm.delayed} views delayed, at most {_ms(warm.longest_delay_ms)} ms")
+             f"{_ms(warm.longest_step_ms)} ms ({warm.longest_step}); {warm.delayed} views delayed, at most {_ms(warm.longest_delay_ms)} ms")
     elif warm is not None:
         w = "not finished in the wait" + ("; paused for viewers" if warm.paused_seen else "")
     return (f"| {name} | {_s(health_s)} | {_ms(percentile(t, 50))} / {_ms(percentile(t, 95))} / "
@@ -351,7 +352,7 @@ def run_all(args, out: Path) -> tuple[dict, dict, str]:
     base = Path(args.base).resolve() if args.base else None
     chosen = {s.strip() for s in args.scenarios.split(",")}
     crowds, firsts = {}, {}
-    for launcher in launchers(base):
+    for launcher in launchers(base, tuple(x.strip() for x in args.cold_launchers.split(","))):
         if "k" in chosen:
             print(f"[k] {launcher.name}: discovering pages, then a cold start", flush=True)
             pages, titles = _pages(launcher, out, args.timeout)

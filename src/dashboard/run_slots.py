@@ -24,9 +24,10 @@ script that is stopped or rerun while it holds a slot gives it back (the slot is
 block, and Streamlit stops scripts by raising in them).
 
 Background work (the launcher's warm-up, `dashboard.warm`) uses the same slots at the lowest
-priority: `acquire_idle` waits until no page run holds a slot or waits for one, so it never
-runs beside a viewer's page, and a viewer who arrives meanwhile waits only for the step it is
-in. The slots count those delays (`background_stats`).
+priority: `acquire_idle` waits until no page run has held a slot or waited for one for a quiet
+moment, so it never runs beside a viewer's page nor in the few milliseconds between one view and
+the next in a crowd, and a viewer who arrives meanwhile waits only for the step it is in. The
+slots count those delays (`background_stats`).
 """
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class FifoSlots:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified when a slot becomes free
         self._waiters: collections.deque[tuple[threading.Lock, float]] = collections.deque()
+        self._idle_since = time.monotonic()  # when the last page run gave its slot back
         self._delayed = 0  # page runs that waited behind a background step
         self._longest_delay = 0.0
 
@@ -83,6 +85,8 @@ class FifoSlots:
     def release(self) -> None:
         with self._lock:
             self._hand_over()
+            if self._free == self._n:
+                self._idle_since = time.monotonic()  # the last page run ended now
 
     def _hand_over(self) -> None:
         if self._waiters:
@@ -91,16 +95,23 @@ class FifoSlots:
             self._free += 1
             self._idle.notify_all()
 
-    def acquire_idle(self) -> float:
-        """Take a slot for background work once no run holds a slot or waits for one (a run
-        that arrives later waits for it like for any holder). Returns the seconds it waited.
-        Give it back with `release_idle`."""
+    def acquire_idle(self, quiet_s: float = 0.0) -> float:
+        """Take a slot for background work once no run has held a slot or waited for one for
+        `quiet_s` seconds (a run that arrives later waits for it like for any holder). Returns
+        the seconds it waited. Give it back with `release_idle`."""
         t0 = time.monotonic()
         with self._lock:
-            while not (self._free == self._n and not self._waiters):
-                self._idle.wait()
+            while True:
+                if self._free == self._n and not self._waiters:
+                    left = self._idle_since + quiet_s - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._idle.wait(left)
+                else:
+                    self._idle.wait()
             self._free -= 1
-        return time.monotonic() - t0 if time.monotonic() - t0 > 0.0005 else 0.0
+        waited = time.monotonic() - t0
+        return waited if waited > 0.0005 else 0.0
 
     def release_idle(self) -> None:
         """Give back a background slot; the runs that queued meanwhile count as delayed by it."""
