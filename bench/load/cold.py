@@ -24,7 +24,6 @@ import asyncio
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -126,15 +125,9 @@ class ColdRun:
         return False
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(15)
-            except ProcessLookupError:
-                pass
+        from .stack import stop
+
+        stop(self.proc)  # its process group, as it was started in its own session
         if self.cache is not None:
             shutil.rmtree(self.cache, ignore_errors=True)
 

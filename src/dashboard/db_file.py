@@ -138,11 +138,21 @@ def build(directory: Path, out: Path) -> list[tuple[str, int]]:
     return computed
 
 
-class _Build:
-    """A child process building one database file; any thread may wait for it."""
+FILE_LINE = "valrummet-db-file: "  # the child's last line names the file it built or found
 
-    def __init__(self, directory: Path, out: Path, proc: subprocess.Popen) -> None:
-        self.directory, self.out, self.proc = directory, out, proc
+
+def _check_inputs(directory: Path) -> None:
+    for table, required in TABLES.items():
+        path = directory / f"{table}.parquet"
+        if required and not path.exists():
+            raise QueryError(f"Datafilen {path} saknas. Kör 'python -m dashboard build' först.")
+
+
+class _Build:
+    """A child process that finds or builds the file for one data folder; any thread may wait."""
+
+    def __init__(self, directory: Path, proc: subprocess.Popen) -> None:
+        self.directory, self.proc = directory, proc
         self._lock = threading.Lock()
         self._result: tuple[str, str] | None = None  # (stdout, stderr) once finished
 
@@ -151,46 +161,54 @@ class _Build:
             if self._result is None:
                 self._result = self.proc.communicate()
                 with _builds_lock:
-                    _builds.pop(self.out, None)
+                    if _builds.get(self.directory) is self:
+                        del _builds[self.directory]
                 for line in self._result[0].splitlines():  # what the build had to do (server log)
-                    print(line, file=sys.stderr, flush=True)
-        if self.proc.returncode != 0 or not self.out.exists():
+                    if not line.startswith(FILE_LINE):
+                        print(line, file=sys.stderr, flush=True)
+        out = next((Path(line[len(FILE_LINE):]) for line in self._result[0].splitlines()
+                    if line.startswith(FILE_LINE)), None)
+        if self.proc.returncode != 0 or out is None or not out.exists():
             reason = (self._result[1].strip().splitlines() or ["okänt fel"])[-1]
             raise QueryError(f"Databasen kunde inte byggas från {self.directory}: {reason}")
-        return self.out
+        return out
 
 
-_builds: dict[Path, _Build] = {}  # file -> the build making it, while it runs
+_builds: dict[Path, _Build] = {}  # data folder -> the child finding or building its file
 _builds_lock = threading.Lock()
 
 
-def start(directory: Path) -> _Build | Path:
-    """The built file for `directory` if it exists, else the build of it (a child process,
-    started now if no thread of this process has started it). Returns at once."""
-    for table, required in TABLES.items():
-        path = directory / f"{table}.parquet"
-        if required and not path.exists():
-            raise QueryError(f"Datafilen {path} saknas. Kör 'python -m dashboard build' först.")
-    out = path_for(directory)
+def _spawn(directory: Path) -> _Build:
+    """Start the child for `directory` (caller holds _builds_lock)."""
+    src = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.db_file", str(directory)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    build = _builds[directory] = _Build(directory, proc)
+    return build
+
+
+def begin(directory: Path) -> None:
+    """Start finding or building `directory`'s file in a child process now, without waiting and
+    without computing anything here (the child works out the fingerprint); the next `ensure`
+    waits for it. For a process's start-up: the child runs while this one imports."""
     with _builds_lock:
-        if out in _builds:
-            return _builds[out]
-        if out.exists():
-            return out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        src = str(Path(__file__).resolve().parents[1])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            p for p in (src, os.environ.get("PYTHONPATH")) if p)}
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard.db_file", str(directory), str(out)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        build = _builds[out] = _Build(directory, out, proc)
-        return build
+        if directory not in _builds:
+            _spawn(directory)
 
 
 def ensure(directory: Path) -> Path:
     """The built file for `directory`, building it first (in a child process) if needed."""
-    found = start(directory)
-    out = found.wait() if isinstance(found, _Build) else found
+    with _builds_lock:
+        found = _builds.get(directory)
+    if found is None:
+        _check_inputs(directory)
+        out = path_for(directory)
+        if not out.exists():
+            with _builds_lock:
+                found = _builds.get(directory) or _spawn(directory)
+    if found is not None:
+        out = found.wait()
     clean(out)
     return out
 
@@ -295,16 +313,22 @@ def open_read_only(path: Path, lock: bool = True) -> duckdb.DuckDBPyConnection:
 
 
 def main(argv: list[str]) -> int:
-    directory, out = Path(argv[0]), Path(argv[1])
+    """`python -m dashboard.db_file DIR`: find or build DIR's file; the last line names it."""
+    directory = Path(argv[0])
     try:
-        computed = build(directory, out)
+        _check_inputs(directory)
+        out = path_for(directory)
+        if not out.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            computed = build(directory, out)
+            if computed:
+                print(f"valrummet: mandattabellen räknades ut vid databasbygget för "
+                      f"{', '.join(f'{e} {y}' for e, y in computed)} ({directory / 'seat_margins.parquet'} "
+                      "saknas eller gäller andra indata; 'python -m dashboard build --seats' sparar den)")
     except Exception as exc:  # reported by the parent as a QueryError
         print(str(exc) or type(exc).__name__, file=sys.stderr)
         return 1
-    if computed:
-        print(f"valrummet: mandattabellen räknades ut vid databasbygget för {', '.join(f'{e} {y}' for e, y in computed)} "
-              f"({directory / 'seat_margins.parquet'} saknas eller gäller andra indata; "
-              "'python -m dashboard build --seats' sparar den)")
+    print(f"{FILE_LINE}{out}")
     return 0
 
 

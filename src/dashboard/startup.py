@@ -61,10 +61,7 @@ def begin(directory: Path | None = None) -> None:
     from . import db_file
     from .paths import data_dir
 
-    try:
-        db_file.start(Path(directory or data_dir()).resolve())
-    except Exception:  # e.g. data not built: the pages say so, in Swedish
-        pass
+    db_file.begin(Path(directory or data_dir()).resolve())
 
 
 def prepare(directory: Path | None = None) -> dict:
