@@ -19,6 +19,10 @@ total. For the party asked about this is the safe side: the votes it needs for o
 seat are then an upper bound and its margin a lower bound. (Those parties are far below
 every threshold; V is always exact.)
 
+The query's rows are computed with the data, not per request: `council_rows` gives every
+party's row of a council, `dashboard.seat_table` stores them for every council, election and
+year (data/seat_margins.parquet and the database file), and `seat_margins` reads that table.
+
 `python -m dashboard.seat_queries` prints the validation summary line for bench/RESULTS.md.
 """
 from __future__ import annotations

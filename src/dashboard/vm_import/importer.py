@@ -73,6 +73,9 @@ class ImportSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     history: list[Path] = field(default_factory=list)
     dry_run: bool = False
+    # Why the database of the new state could not be prepared (`prepare`); the import itself
+    # stands, the first query reports the problem again.
+    not_prepared: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         cols = ["file", "election", "year", "area_code", "count_status", "sha256"]
@@ -98,6 +101,8 @@ class ImportSummary:
             lines.append(f"Hoppade över: {name} – {reason}")
         if not lines:
             lines.append("Inga resultatfiler att importera.")
+        if self.not_prepared:
+            lines.append(f"Obs: databasen kunde inte förberedas efter importen: {self.not_prepared}")
         return "\n".join(lines)
 
 
@@ -439,7 +444,10 @@ def import_files(paths: Iterable, data_dir: Path | str | None = None, *,
     if prepare:
         from ..seat_table import refresh
 
-        refresh(data_dir)
+        try:
+            refresh(data_dir)
+        except ValrummetError as exc:  # e.g. a data folder without the base tables
+            summary.not_prepared = str(exc)
     return summary
 
 
