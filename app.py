@@ -9,7 +9,7 @@ from dashboard import startup
 # imports the rest (the production launcher has done both before the server answered).
 startup.begin()
 
-from dashboard import auth, meeting, page_registry, run_slots, ui  # noqa: E402
+from dashboard import auth, clients, meeting, page_registry, run_slots, ui, upload_guard  # noqa: E402
 from dashboard.errors import ValrummetError  # noqa: E402
 
 PUBLIC_PAGES = [
@@ -41,6 +41,13 @@ PUBLIC_PAGES = [
         icon=":material/grid_view:",
         url_path="valdistrikt",
         help="En kommuns valdistrikt på karta och i tabell: andel, valdeltagande och förändring där distriktet finns båda åren.",
+    ),
+    page_registry.page(
+        "pages/kalender.py",
+        title="Kalender",
+        icon=":material/calendar_month:",
+        url_path="kalender",
+        help="Offentliga möten och evenemang i valrörelsen: bekräftade, utan namn på personer.",
     ),
     page_registry.page(
         "pages/om_data.py",
@@ -84,7 +91,8 @@ def main() -> None:
     public = [*PUBLIC_PAGES, HANDOUT, HOME_ALIAS]
     public_paths = {p.url_path for p in public}
     logged_in = auth.is_logged_in()
-    if auth.login_required() and not logged_in:
+    locked = auth.login_required() and not logged_in
+    if locked:
         # Everything behind the login: the login stands in for the default page and for whatever
         # path was asked for, so after the login the same URL (a rerun of the same page hash)
         # opens the real page.
@@ -102,14 +110,15 @@ def main() -> None:
         else:
             sections[""] = [*public, auth.login_page(public_paths)]
 
-    meeting_mode = meeting.active()
+    # Meeting mode shows the pages' numbers: never to a viewer the login keeps out (issue 16).
+    meeting_mode = meeting.active() and not locked
     page = st.navigation(sections, position="hidden" if meeting_mode else "top")
 
     if meeting_mode:
         meeting.style()
     else:
         with st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="chrome"):
-            if page.url_path in meeting.PAGES_WITH_SCREENS:
+            if page.url_path in meeting.PAGES_WITH_SCREENS and not locked:
                 st.button("Mötesläge", icon=":material/co_present:", on_click=meeting.enter, key="moteslage",
                           help="Stora siffror, ett budskap per skärm – för att visa på en skärm vid mötet.")
             ui.copy_link()
@@ -125,6 +134,8 @@ def main() -> None:
 
 
 # The whole run holds one of the process's run slots: when a room opens the link in the same
-# second, the scripts run one at a time (by default), oldest first (dashboard.run_slots).
-with run_slots.slot():
+# second, the scripts run one at a time (by default), oldest first, in turns between client
+# addresses (dashboard.run_slots). Whether the run showed a file uploader decides whether the
+# session may upload (dashboard.upload_guard).
+with run_slots.slot(clients.client_key(clients.current_address())), upload_guard.run():
     main()

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 
 PORTS=${VALRUMMET_PORTS:-"8501 8502"}
 PYTHON=${PYTHON:-python3}
+# The processes sit behind nginx on this host: believe its X-Real-IP (and nobody else's).
+export VALRUMMET_TRUSTED_PROXIES=${VALRUMMET_TRUSTED_PROXIES-"127.0.0.1,::1"}
 pids=()
 
 stop() {

@@ -24,7 +24,7 @@ with st.container(key="jamfor_val"):
         )
         with_county = state.toggle(
             "Länet som referens", True, key=Key.COUNTY_REF,
-            help="Visa hela Stockholms län som en extra, streckad stapel.",
+            help=f"Visa {state.COUNTY_FULL} som en extra, streckad stapel.",
         )
 party_name = q.party_name(party)
 period = state.period_text((a, b))
@@ -37,12 +37,14 @@ if not chosen:
 _, names = state.options(kommuner_df, "kommunkod", "kommun")
 st.caption(
     f"{party_name} i {', '.join(names[c] for c in chosen)}"
-    + (" och hela länet" if with_county else "")
+    + (f" och {state.COUNTY_FULL}" if with_county else "")
     + f": riksdags-, region- och kommunvalet, {period}."
 )
 ui.notes([n for e in ELECTIONS for n in q.notes_for(e, a, b)])
 
 df = q.compare_view(tuple(chosen), a, b, party, with_county)
+prel_note = q.compare_prel(tuple(chosen), a, b, party, with_county)
+ui.preliminary(prel_note, key="jamfor_prel")
 
 x_title = figures.compare_axis_title(metric, a, b)
 fig = figures.compare_chart(chosen, a, b, party, with_county, metric)
@@ -50,8 +52,9 @@ ui.plotly(
     fig,
     alt=f"Stapeldiagram i tre delar, ett per val: {x_title.lower()} för {party_name} i de valda kommunerna.",
     caption=(
-        f"{x_title} per kommun, ett diagram per val. Värdet står vid varje stapel; länet är den mörka streckade "
-        "stapeln märkt ”referens”."
+        f"{x_title} per kommun, ett diagram per val. Värdet står vid varje stapel; {state.COUNTY_FULL} är den "
+        "mörka streckade stapeln märkt ”referens”."
+        + (" (prel.) = preliminärt, valnatten." if prel_note else "")
         + (" Röster visas utan länet, som är för stort för samma skala." if metric == "roster" and with_county else "")
     ),
     key="jamfor_diagram",
@@ -60,11 +63,14 @@ ui.plotly(
 st.subheader("Tabell")
 ui.table(
     df,
-    ui.compare_cols(a, b),
+    ui.compare_cols(a, b, df),
     key="jamfor_tabell",
     file_stem=f"jamfor_{party}_{a}_{b}",
     alt=f"Tabell: {party_name} i de valda kommunerna, tre val, {period}",
-    note=f"{party_name}, {period}. Andel = röster / giltiga röster × 100. Data byggd {q.data_date()}.",
+    note=(
+        f"{party_name}, {period}. Andel = röster / giltiga röster × 100. {state.COUNTY_REFERENCE}: i riksdagsvalet "
+        f"båda riksdagsvalkretsarna. {prel_note} Källa: {q.source_text((a, b))}. Data byggd {q.data_date()}."
+    ),
 )
 
 st.markdown("**Öppna en kommuns valdistrikt**")
@@ -78,11 +84,11 @@ with st.container(horizontal=True, key="jamfor_lankar"):
         )
 
 ui.small_print(
-    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    source=q.source_text((a, b)) + " – se Om data.",
     definition=(
         "Andel = partiets röster / giltiga röster × 100. Förändring (p.e.) = andel "
-        f"{b} − andel {a}. Valdeltagande = antal röstande / röstberättigade × 100. Länet i riksdagsvalet = "
-        "båda riksdagsvalkretsarna (Stockholms kommun och Stockholms län) tillsammans."
+        f"{b} − andel {a}. Valdeltagande = antal röstande / röstberättigade × 100. {state.COUNTY_FULL} i "
+        f"riksdagsvalet = båda riksdagsvalkretsarna tillsammans: {state.VALKRETS_CITY} och {state.VALKRETS_REST}."
     ),
     data_date=q.data_date(),
 )

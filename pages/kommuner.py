@@ -1,7 +1,7 @@
 """Kommuner: per-municipality change for one election and year pair – map, ranking, lists."""
 import streamlit as st
 
-from dashboard import figures, ui
+from dashboard import figures, fmt, ui
 from dashboard import queries as q
 from dashboard import state
 from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL, Key
@@ -41,17 +41,23 @@ row = extras["counts"]
 n = len(df)
 with st.container(horizontal=True, key="kommuner_nyckeltal"):
     ui.share_metric(
-        f"Hela länet, {label.lower()} {b}",
+        f"{state.COUNTY_FULL}, {label.lower()} {b}" + (" · preliminärt" if extras["county_prel"] else ""),
         county["share_to"].iloc[0] if len(county) else None,
         county["change_pp"].iloc[0] if len(county) else None,
         period=period,
         help="Summan för länets 26 kommuner" if election == "kommun" else
-        "Hela Stockholms län (i riksdagsvalet båda valkretsarna tillsammans)",
+        "Hela Stockholms län (i riksdagsvalet båda riksdagsvalkretsarna tillsammans)" if election == "riksdag" else
+        "Region Stockholm, som omfattar hela länet",
     )
     st.metric("Kommuner som ökade", f"{row['upp']} av {n}", border=True, height="stretch")
     st.metric("Kommuner som minskade", f"{row['ned']} av {n}", border=True, height="stretch")
     if row["saknas"]:
         st.metric("Uppgift saknas", f"{row['saknas']} av {n}", border=True, height="stretch")
+    if extras["n_prel"]:
+        st.metric("Preliminärt räknade (valnatten)", f"{extras['n_prel']} av {n}", border=True, height="stretch",
+                  help="Kommuner vars siffror i något av åren bara finns som preliminär räkning från valnatten. "
+                       "De ingår i antalen ovan och i topplistorna.")
+ui.preliminary(extras["prel_note"], key="kommuner_prel")
 
 
 
@@ -65,7 +71,7 @@ def _pick_on_chart(chart_key: str) -> None:
     for point in ui.selected_points(chart_key):
         if point.get("location") in names:
             return _mark(point["location"])
-        label_y = str(point.get("y", "")).replace("<b>", "").replace("</b>", "")
+        label_y = str(point.get("y", "")).replace("<b>", "").replace("</b>", "").removesuffix(" (prel.)")
         by_name = {v: k for k, v in names.items()}
         if label_y in by_name:
             return _mark(by_name[label_y])
@@ -84,7 +90,7 @@ if view_mode == "karta":
         caption=(
             f"Förändring i procentenheter {period}. Blått = ökning, rött = minskning, vitt = ingen förändring; "
             "grått = uppgift saknas. Skalan är symmetrisk kring noll. Siffrorna står i tabellen och när du håller "
-            "över en kommun."
+            "över en kommun" + (" (där står också om siffran är preliminär)." if extras["n_prel"] else ".")
         ),
         key="kommuner_karta",
         on_select=lambda: _pick_on_chart("kommuner_karta"),
@@ -94,49 +100,53 @@ else:
     ui.plotly(
         fig,
         alt=f"Stapeldiagram: förändring för {party_name} i {ELECTION_DEFINITE[election]} per kommun, {period}, störst ökning överst.",
-        caption=f"Förändring i procentenheter {period}, störst ökning överst. Kommuner utan siffror står sist med ”uppgift saknas”.",
+        caption=(
+            f"Förändring i procentenheter {period}, störst ökning överst. Kommuner utan siffror står sist med "
+            "”uppgift saknas”." + (" (prel.) = preliminärt, valnatten." if extras["n_prel"] else "")
+        ),
         key="kommuner_staplar",
         on_select=lambda: _pick_on_chart("kommuner_staplar"),
     )
 
 st.subheader("Alla kommuner, rangordnade efter förändring")
-cols = ui.kommuner_cols(a, b)
+cols = ui.kommuner_cols(a, b, df)
 ui.table(
     df,
     cols,
     key="kommuner_tabell",
     file_stem=f"kommuner_{election}_{party}_{a}_{b}",
     alt=f"Tabell: {party_name} per kommun i {ELECTION_DEFINITE[election]} {a} och {b}",
-    note=f"{label}, {party_name}, {period}. Andel = röster / giltiga röster × 100. Källa: se Om data. Data byggd {q.data_date()}.",
+    note=(
+        f"{label}, {party_name}, {period}. Andel = röster / giltiga röster × 100. {extras['prel_note']} "
+        f"Källa: {q.source_text((a, b))}. Data byggd {q.data_date()}."
+    ),
     on_select=_pick_in_table,
 )
 
 if selected in names:
     name = names[selected]
     with st.container(border=True, key="kommuner_oppna"):
-        st.markdown(f"**Vald kommun: {name}**")
+        st.markdown(f"**Vald kommun: {fmt.md_text(name)}**")
         with st.container(horizontal=True):
             st.page_link(
                 "pages/valdistrikt.py",
-                label=f"Valdistrikten i {name}",
+                label=f"Valdistrikten i {fmt.md_text(name)}",
                 icon=":material/grid_view:",
-                query_params=state.link_params(**{Key.KOMMUN: name}),
+                # the election shown here, also when it is this page's default (Valdistrikt's is riksdag)
+                query_params=state.link_params(**{Key.KOMMUN: name, Key.ELECTION: label}),
             )
             st.page_link(
                 "pages/jamfor.py",
-                label=f"Jämför {name} med andra kommuner",
+                label=f"Jämför {fmt.md_text(name)} med andra kommuner",
                 icon=":material/compare_arrows:",
                 query_params=state.link_params(**{Key.KOMMUNER: [name]}),
             )
 
 st.subheader("Topplistor")
-with st.grid(2, gap="small", min_column_width=240):
-    for title, text in extras["top_text"].items():
-        with st.container(border=True, height="stretch"):
-            st.markdown(f"**{title}**\n\n" + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas.")))
+ui.top_lists(extras["top_text"], extras["top_prel"])
 
 ui.small_print(
-    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    source=q.source_text((a, b)) + " – se Om data.",
     definition=(
         "Andel = partiets röster / giltiga röster × 100. Förändring (p.e.) = andel "
         f"{b} − andel {a}. Valdeltagande = antal röstande / röstberättigade × 100."

@@ -4,6 +4,7 @@ import streamlit as st
 from dashboard import figures, ui
 from dashboard import queries as q
 from dashboard import state
+from dashboard.state import ELECTION_LABEL, ELECTIONS
 
 ui.ensure_entrypoint()
 
@@ -25,21 +26,24 @@ view = q.overview_view(a, b, party)
 
 st.subheader("Andel och förändring")
 with st.grid(3, gap="small", min_column_width=220):
-    for title, share, change, covers in view["area_cards"]:
-        ui.share_metric(title, share, change, help=covers, period=period)
+    for title, share, change, covers, prel in view["area_cards"]:
+        ui.share_metric(title + (" · preliminärt" if prel else ""), share, change, help=covers, period=period)
 st.caption(
-    "”Stockholms län” i riksdagsvalet är riksdagsvalkretsen utan Stockholms stad; "
-    "stadens röster räknas i valkretsen Stockholms kommun. Regionvalet gäller hela länet."
+    "Riksdagsvalkretsen som heter ”Stockholms län” (valkrets 02) är länet utom Stockholms stad – här kallad "
+    f"”{state.VALKRETS_REST}”. Stockholms stad är en egen valkrets (01). {state.COUNTY_FULL} = båda valkretsarna "
+    "tillsammans. Regionvalet gäller hela länet."
 )
 
 st.subheader("Hur många av de 26 kommunerna gick upp eller ned?")
 counts = view["counts"]
+ui.preliminary(" ".join(view["prel_notes"]), key="oversikt_prel_antal")
 ui.plotly(
     figures.overview_direction(a, b, party),
     alt=f"Antal kommuner där {party_name} ökade respektive minskade i varje val, {period}.",
     caption=(
         f"Antal kommuner där andelen ökade (upp) eller minskade (ned) {period}. "
-        "”Uppgift saknas” = minst ett av åren saknas i data för kommunen."
+        "”Uppgift saknas” = minst ett av åren saknas i data för kommunen. Inom parentes: hur många av "
+        "förändringarna som vilar på preliminära siffror (valnatten)."
     ),
     key="oversikt_riktning",
 )
@@ -49,7 +53,7 @@ ui.table(
     key="oversikt_antal",
     file_stem=f"kommuner_upp_ned_{party}_{a}_{b}",
     alt="Antal kommuner upp och ned per val",
-    note=f"{party_name}, förändring {period}, 26 kommuner i Stockholms län.",
+    note=f"{party_name}, förändring {period}, de 26 kommunerna i {state.COUNTY_FULL}. {' '.join(view['prel_notes'])}",
 )
 
 st.subheader("Upp i alla tre valen – och ned i alla tre")
@@ -60,7 +64,12 @@ for col, pattern, title in (
 ):
     with col:
         lines = view["mover_lines"][pattern]
-        st.markdown(f"**{title}**\n\n" + ("\n".join(f"- {line}" for line in lines) or "Inga kommuner."))
+        n_prel = view["mover_prel"][pattern]
+        st.markdown(
+            f"**{title}**"
+            + (f" – {n_prel} av {len(lines)} vilar delvis på preliminära siffror (valnatten)" if n_prel else "")
+            + "\n\n" + ("\n".join(f"- {line}" for line in lines) or "Inga kommuner.")
+        )
 
 fig = figures.overview_map(a, b, party)
 ui.plotly(
@@ -70,8 +79,19 @@ ui.plotly(
     key="oversikt_karta",
 )
 
+st.subheader("Topplistor per val")
+st.caption(
+    f"Som i utvärderingen: högst och lägst andel {b}, störst ökning och minskning {period}, tre kommuner per lista, "
+    "och vilka kommuner som ökade och minskade." + (" ”(preliminärt)” = valnattens räkning." if view["prel_notes"] else "")
+)
+for election, tab in zip(ELECTIONS, st.tabs([ELECTION_LABEL[e] for e in ELECTIONS])):
+    with tab:
+        st.markdown(view["rankings"][election])
+st.page_link("pages/kommuner.py", label="Alla 26 kommuner, val för val: sidan Kommuner", icon=":material/map:",
+             query_params=state.link_params())
+
 ui.small_print(
-    source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+    source=q.source_text((a, b)) + " – se Om data.",
     definition=(
         "Andel = partiets röster / giltiga röster × 100. Förändring i procentenheter (p.e.) = andel "
         f"{b} − andel {a}."

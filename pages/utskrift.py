@@ -1,7 +1,7 @@
 """Utskrift: one municipality on one A4 page – results, seats, and activity when logged in."""
 import streamlit as st
 
-from dashboard import auth, handout, ui
+from dashboard import auth, fmt, handout, ui
 from dashboard import queries as q
 from dashboard import state
 
@@ -25,7 +25,7 @@ logged_in = auth.is_logged_in()
 sheet = handout.sheet(kommunkod, a, b, party)
 
 with st.container(key="utskrift_ark"):
-    st.title(f"{kommun}: {party_name} {a} → {b}", anchor=False)
+    st.title(f"{fmt.md_text(kommun)}: {fmt.md_text(party_name)} {a} → {b}", anchor=False)
     st.caption(handout.selections_text(kommun, party_name, a, b, logged_in))
     ui.notes(q.missing_notes(a, b))
 
@@ -36,10 +36,10 @@ with st.container(key="utskrift_ark"):
         alt=f"{party_name} i {kommun}: andel, förändring, röster och valdeltagande i riksdags-, region- och kommunvalet",
     )
     st.caption(
-        "Andel = partiets röster / giltiga röster × 100; förändring i procentenheter (p.e.). "
-        "Plats i länet = rangordning av kommunens förändring bland länets 26 kommuner (1 = störst ökning). "
-        "Länet: i riksdagsvalet hela Stockholms län (båda valkretsarna), i regionvalet Region Stockholm, "
-        "i kommunvalet summan av de 26 kommunvalen."
+        "Andel = röster / giltiga röster × 100; förändring i procentenheter (p.e.). Plats i länet = kommunens "
+        "förändring bland länets 26 kommuner (1 = störst ökning). Hela länet: i riksdagsvalet båda "
+        "riksdagsvalkretsarna, i regionvalet Region Stockholm, i kommunvalet de 26 kommunvalen. "
+        + sheet["rank_note"]
     )
 
     # Seats beside the campaign activity: the page must stay one A4 sheet.
@@ -47,12 +47,14 @@ with st.container(key="utskrift_ark"):
     left, right = st.columns(2, gap="medium") if logged_in else (st.container(), None)
     with left:
         if seats:
-            st.subheader("Mandat och marginaler", anchor=False)
+            st.subheader(f"Mandat och marginaler {b}", anchor=False)
             st.markdown("\n".join(f"- {line}" for line in seats))
-            st.caption("Mandat beräknade med valsystemets regler på de slutliga rösterna (jämkade uddatalsmetoden).")
+            counted = {"final": "de slutliga rösterna", "preliminary": "valnattens preliminära röster"}.get(
+                sheet["seat_status"], "rösterna")
+            st.caption(f"Beräknade med valsystemets regler på {counted} {b}: underlag inför valet {b + 4}.")
     if right is not None:
         with right:
-            st.subheader(f"Valrörelsen {b} i {kommun} (internt)", anchor=False)
+            st.subheader(f"Valrörelsen {b} i {fmt.md_text(kommun)} (internt)", anchor=False)
             eligible = q.municipality_change("kommun", a, b, party)[["kommunkod", "eligible_to"]].rename(
                 columns={"eligible_to": "eligible"})
             st.table(
@@ -65,7 +67,7 @@ with st.container(key="utskrift_ark"):
                 st.caption(notice)
 
     ui.small_print(
-        source="SCB och Valmyndigheten (slutliga resultat); kommunvalet 2018 härlett ur officiella andelar – se Om data.",
+        source=q.source_text((a, b)) + " – se Om data.",
         definition="Andel = röster / giltiga röster × 100. Valdeltagande = röstande / röstberättigade × 100.",
         data_date=q.data_date(),
     )

@@ -26,5 +26,17 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   fi
 fi
 
+# The booking calendar's store tests (tests/test_calendar_*.py) also run against PostgreSQL: a
+# throwaway cluster that the tests create with Debian's binaries (initdb into a temp folder, pg_ctl on
+# a loopback port; never the system service). Installed the same way when missing.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installerar Debians postgresql för kalenderns databastester …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "obs: postgresql saknas; kalenderns PostgreSQL-tester hoppas över (installera Debians paket 'postgresql')" >&2
+  fi
+fi
+
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python3 -m pytest "$@"

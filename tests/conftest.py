@@ -32,3 +32,18 @@ def q():
 def first(df, column):
     assert len(df) == 1, df
     return df[column].iloc[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_base():
+    """A throwaway PostgreSQL cluster on loopback for the whole session (tests/pgcluster.py);
+    yields a URL base to append a database name to. Skipped where PostgreSQL is not installed,
+    never in CI (scripts/test.sh installs Debian's package)."""
+    from tests import pgcluster
+
+    if pgcluster.bindir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs PostgreSQL (Debian's package postgresql; scripts/test.sh installs it)")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    with pgcluster.cluster() as base:
+        yield base

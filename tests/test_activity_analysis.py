@@ -1,20 +1,16 @@
 """Pure functions behind the internal activity pages: r and n, copies per eligible voter,
-1 km cabin coverage and gaps, on constructed data with hand-computed answers (and the
+cabins in districts, on constructed data with hand-computed answers (and the
 embedded default, whose newspaper ratios are facts of the 2023 evaluation)."""
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Transformer
 
 from dashboard import activity
 from dashboard import activity_analysis as aa
 
-TO_WGS84 = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
 X0, Y0 = 674_000.0, 6_580_000.0  # central Stockholm in SWEREF 99 TM
 
 
@@ -107,7 +103,7 @@ def test_activity_per_kommun_keeps_missing_apart_from_zero():
     assert pd.isna(out.loc["0117", "doors"]) and pd.isna(out.loc["0117", "activists"])
 
 
-# --- 1 km coverage on a constructed example -----------------------------------------------------------
+# --- cabins in districts on a constructed example -----------------------------------------------------------
 
 
 def square(cx: float, cy: float, half: float = 100.0):
@@ -128,69 +124,6 @@ def constructed_districts() -> aa.Districts:
     return aa.Districts(frame, polys)
 
 
-def cabin_at(x: float | None, y: float | None, kommunkod: str, passes=None) -> dict:
-    lon, lat = TO_WGS84.transform(x, y) if x is not None else (np.nan, np.nan)
-    return {"namn": f"stuga {kommunkod}", "kommunkod": kommunkod, "kommun": kommunkod, "typ": "valstuga",
-            "lat": lat, "lon": lon, "pass": passes}
-
-
-def test_nearest_distance_and_point_in_district():
-    dist = aa.nearest_distance_m([X0, X0 + 900, X0 + 5000], [Y0, Y0, Y0], [X0 + 100], [Y0])
-    assert dist.tolist() == pytest.approx([100.0, 800.0, 4900.0])
-    assert np.isinf(aa.nearest_distance_m([X0], [Y0], [], [])).all()
+def test_point_in_district():
     codes = aa.district_of_points([X0 + 10, X0 + 1500, X0 + 3000], [Y0, Y0 + 50, Y0], constructed_districts())
     assert codes == ["01140001", "01140003", None]
-
-
-def test_cabin_coverage_within_1_km():
-    districts = constructed_districts()
-    cabins = pd.DataFrame([cabin_at(X0, Y0, "0114", 12), cabin_at(X0 + 1000, Y0 + 5000, "0114", 3)]).astype(
-        {"pass": "Int64"})
-    dist = aa.district_distances(districts, cabins)
-    # the first cabin stands at A's centroid: A 0 m, B 900 m (inside 1 km), C 1 500 m, D 5 000 m
-    assert dist["cabin_m"].round(3).tolist() == pytest.approx([0.0, 900.0, 1500.0, 5000.0], abs=0.01)
-    eligible_d = pd.DataFrame({"district_code": ["01140001", "01140002", "01140003", "01150001"],
-                               "eligible": [100, 200, 300, 400]})
-    eligible_k = pd.DataFrame({"kommunkod": ["0114", "0115", "0117"], "eligible": [600, 400, 1000]})
-    cov = aa.cabin_coverage(kommuner("0114", "0115", "0117"), cabins, eligible_d, dist, eligible_k).set_index("kommunkod")
-    # 0114: (100 + 200) of 600 eligible live in districts within 1 km
-    assert cov.loc["0114", "near_pct"] == pytest.approx(50.0)
-    assert cov.loc["0114", "near_eligible"] == 300
-    assert cov.loc["0114", "cabins"] == 2 and cov.loc["0114", "shifts"] == 15
-    assert cov.loc["0114", "cabins_per_10k"] == pytest.approx(2 / 600 * 10_000)
-    # 0115 has no cabin in the file: its count is unknown, its district is simply far from every cabin
-    assert pd.isna(cov.loc["0115", "cabins"]) and cov.loc["0115", "near_pct"] == 0.0
-    assert aa.near_share(dist, eligible_d) == pytest.approx(300 / 1000 * 100)
-    # a cabin of 0114 without a position: 0114's coverage becomes unknown
-    more = pd.concat([cabins, pd.DataFrame([cabin_at(None, None, "0114")])], ignore_index=True)
-    cov2 = aa.cabin_coverage(kommuner("0114", "0115"), more, eligible_d, aa.district_distances(districts, more),
-                             eligible_k).set_index("kommunkod")
-    assert cov2.loc["0114", "unpositioned"] == 1 and pd.isna(cov2.loc["0114", "near_pct"])
-    # no position at all (the embedded default): nothing can be said about distance
-    none = pd.DataFrame([cabin_at(None, None, "0114")])
-    dn = aa.district_distances(districts, none)
-    assert dn["cabin_m"].isna().all() and aa.near_share(dn, eligible_d) is None
-    assert aa.cabin_coverage(kommuner("0114"), none, eligible_d, dn, eligible_k)["near_pct"].isna().all()
-
-
-def test_cabin_gaps_top_quarter_and_far_from_cabins():
-    d = pd.DataFrame({
-        "district_code": [f"0114000{i}" for i in range(8)],
-        "district_name": list("ABCDEFGH"),
-        "share_to": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0],
-        "change_pp": [8.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, np.nan],
-        "cabin_m": [5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 5000.0, 200.0, 3000.0],
-        "is_collection": False,
-    })
-    gaps, limits = aa.cabin_gaps(d, by="endera")
-    # top quarter of share: ≥ 62,5 % (G, H); of change: ≥ 1,0 p.e. (all known changes: quantile of 8,1,1,1,1,1,1)
-    assert limits["share"] == pytest.approx(62.5)
-    assert limits["change"] == pytest.approx(1.0)
-    gaps_share, _ = aa.cabin_gaps(d, by="andel")
-    assert gaps_share["district_name"].tolist() == ["H"]  # G has a cabin 200 m away
-    assert gaps_share["cabin_km"].tolist() == [3.0]
-    gaps_growth, _ = aa.cabin_gaps(d.assign(change_pp=[8.0, 1.0, 0.5, 0.2, 0.1, 0.0, -1.0, np.nan]), by="okning")
-    assert gaps_growth["district_name"].tolist() == ["A", "B"]
-    assert gaps_growth["reason"].tolist() == ["stor ökning", "stor ökning"]
-    assert "hög andel" in set(gaps["reason"])
-    assert math.isclose(aa.RADIUS_M, 1000)

@@ -76,3 +76,21 @@ def test_query_results_are_shared_objects_until_cleared():
     assert a.loc[a["kommunkod"] == "0114", "share_to"].iloc[0] == pytest.approx(votes)
     queries.clear_caches()
     assert queries.kommuner_view("kommun", 2018, 2022, "V") is not a
+
+
+def test_by_identity_finds_the_same_object_and_forgets_collected_ones():
+    import gc
+
+    import pandas as pd
+
+    from dashboard.cache import ByIdentity
+
+    memo, made = ByIdentity(), []
+    frame = pd.DataFrame({"a": [1, 2]})
+    first = memo.get(frame, "x", lambda: made.append(1) or "värde")
+    assert memo.get(frame, "x", lambda: made.append(1) or "annat") == first == "värde" and made == [1]
+    equal_but_new = frame.copy()  # equal content, another object: made again (no hashing)
+    assert memo.get(equal_but_new, "x", lambda: "nytt") == "nytt" and len(memo) == 2
+    del frame, equal_but_new
+    gc.collect()
+    assert len(memo) == 0  # entries go with their objects

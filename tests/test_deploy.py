@@ -4,8 +4,10 @@ bench/load/stack.py (shared with the load benchmark's scenario (d)) starts deplo
 (two `python -m dashboard serve` processes on free ports) and Debian's nginx with the repository's
 site config (ports swapped for free ones), a temporary prefix, in the foreground, never as a
 system service. Checked through the proxy: the health endpoint,
-gzip, sticky sessions (same cookie → same backend; new visitors spread over both), and a real
-websocket session rendering a page. Everything is stopped afterwards. Also: static checks of
+gzip, sticky sessions (same cookie → same backend; new visitors spread over both), a real
+websocket session rendering a page, and the limits per client address (issue 16): a meeting
+of 300 behind one address is served, one address opening sessions without end is held back,
+uploads are rate-limited, and the app believes nginx's X-Real-IP and nobody else's. Everything is stopped afterwards. Also: static checks of
 the Dockerfile, the secrets example and that docs/deploy.md documents every launcher option.
 """
 from __future__ import annotations
@@ -39,11 +41,22 @@ def nginx_or_fail() -> str:
     return NGINX
 
 
+PASSWORD = "rätt häftig lösenfras 2026"
+BACKENDS_LOG: dict[str, Path] = {}  # proxy URL -> the app processes' log
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """(proxy base URL, backend ports, access log) with two backends and nginx running."""
+    """(proxy base URL, backend ports, access log) with two backends and nginx running; the
+    built-in login is configured (a shared password)."""
+    from dashboard.auth import hash_password
+
     nginx_or_fail()
-    with ProxyStack(workdir=tmp_path_factory.mktemp("deploy")) as s:
+    work = tmp_path_factory.mktemp("deploy")
+    env = {"VALRUMMET_PASSWORD_HASH": hash_password(PASSWORD),
+           "VALRUMMET_LOGIN_THROTTLE": str(work / "login-throttle.sqlite")}
+    with ProxyStack(workdir=work, env=env) as s:
+        BACKENDS_LOG[s.url] = work / "backends.log"
         yield s.url, s.ports, s.access_log
     assert s.backends.poll() is not None and s.proxy.poll() is not None
 
@@ -134,7 +147,117 @@ def test_metrics_are_not_served_to_the_outside(stack):
         conn.close()
 
 
+# --- limits per client address through the proxy (issue 16) ---------------------------------------
+
+
+async def _sessions(base: str, n: int, address: str) -> tuple[list, list[int]]:
+    """Open `n` websockets at once from `address` through the proxy: (open ones, refusal statuses)."""
+    import websockets
+
+    async def one():
+        try:
+            return await websockets.connect(
+                base.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"], origin=base,
+                compression=None, ping_interval=None, open_timeout=60, local_addr=(address, 0))
+        except websockets.InvalidStatus as exc:
+            return exc.response.status_code
+
+    got = await asyncio.gather(*(one() for _ in range(n)))
+    return [g for g in got if not isinstance(g, int)], [g for g in got if isinstance(g, int)]
+
+
+def test_a_meeting_behind_one_address_is_served(stack):
+    """300 phones on one Wi-Fi address open the link in the same moment: every one gets its
+    session (the limits leave a room twice that), and their pages render."""
+    base, _, _ = stack
+
+    async def go():
+        opened, refused = await _sessions(base, 300, "127.0.0.1")
+        try:
+            pages = []
+            for _ in range(10):  # a few of the room's viewers open a page, each in its own session
+                async with Client(base) as c:
+                    pages.append(await c.run("kommuner", "val=Riksdagsval"))
+            return len(opened), refused, pages
+        finally:
+            await asyncio.gather(*(w.close() for w in opened))
+
+    opened, refused, pages = run_async(go())
+    assert (opened, refused) == (300, [])
+    for run in pages:
+        assert not run.exceptions(), run.exceptions()
+        assert "Hur gick det i kommunerna?" in run.texts()
+
+
+def test_one_address_opening_sessions_without_end_is_held_back(stack):
+    """700 new sessions at once from one address: nginx lets the burst of 600 through and
+    refuses the rest with 429, while a viewer from another address is served."""
+    base, _, _ = stack
+
+    async def go():
+        t0 = time.monotonic()
+        opened, refused = await _sessions(base, 700, "127.0.0.5")
+        seconds = time.monotonic() - t0
+        try:
+            async with Client(base, local_addr="127.0.0.6") as viewer:
+                page = await viewer.run()
+            return len(opened), refused, page, seconds
+        finally:
+            await asyncio.gather(*(w.close() for w in opened))
+
+    opened, refused, page, seconds = run_async(go())
+    # The burst, plus 10 a second for as long as the 700 took to arrive; the rest refused.
+    assert 600 <= opened <= 601 + 10 * seconds and set(refused) <= {429}, (opened, set(refused), seconds)
+    assert refused or seconds >= 9
+    assert "Hur gick det i Storstockholm?" in page.texts()
+
+
+def test_uploads_through_the_proxy_are_rate_limited_and_refused_to_anonymous_sessions(stack):
+    from tests.test_protocol_access import put_file
+
+    base, _, _ = stack
+    t0 = time.monotonic()
+    statuses = [put_file(base, "/_stcore/upload_file/ingen-session/fil", "a.zip", b"x" * 1000,
+                         local_addr="127.0.0.9") for _ in range(40)]
+    seconds = time.monotonic() - t0
+    # nginx passes a burst of 30 and then 1 a second; the app refuses each (no such session).
+    assert set(statuses) == {403, 429}, statuses
+    assert statuses.count(403) <= 31 + seconds, (statuses, seconds)
+
+
+def test_the_client_address_is_the_proxys_x_real_ip_and_nobody_elses(stack):
+    """Through nginx the app sees the viewer's own address (the X-Real-IP nginx sets); straight
+    to an app process, a forged X-Real-IP is ignored (only 127.0.0.1/::1 are proxies)."""
+    base, ports, _ = stack
+
+    async def attempt(url: str, address: str, headers: dict[str, str] | None = None) -> None:
+        async with Client(url, local_addr=address, headers=headers) as c:
+            await c.run("logga_in")
+            await c.login("inte lösenordet")
+
+    run_async(attempt(base, "127.0.0.7", {"X-Real-IP": "10.1.1.1", "X-Forwarded-For": "10.1.1.2"}))
+    run_async(attempt(f"http://127.0.0.1:{ports[0]}", "127.0.0.8", {"X-Real-IP": "10.1.1.3"}))
+    log = BACKENDS_LOG[base].read_text(encoding="utf-8", errors="replace")
+    assert "login failed: name='' from 127.0.0.7" in log  # nginx's X-Real-IP, not the client's forgery
+    assert "login failed: name='' from 127.0.0.8" in log
+    assert "10.1.1." not in log
+
+
 # --- static checks -------------------------------------------------------------------------------
+
+
+def test_every_shipped_way_of_running_it_allows_thousands_of_descriptors():
+    """The launcher raises its soft limit to the hard one; systemd and Docker set a hard limit
+    that leaves room for thousands of sessions, and name nginx as the trusted proxy."""
+    unit = (REPO / "deploy" / "systemd" / "valrummet@.service").read_text()
+    assert int(re.search(r"^LimitNOFILE=(\d+)$", unit, re.M).group(1)) >= 8192
+    assert re.search(r"^Environment=VALRUMMET_TRUSTED_PROXIES=127\.0\.0\.1,::1$", unit, re.M)
+    docker = (REPO / "Dockerfile").read_text()
+    assert "--ulimit nofile=65536:65536" in docker and "VALRUMMET_TRUSTED_PROXIES" in docker
+    doc = (REPO / "docs" / "deploy.md").read_text()
+    assert "--ulimit nofile=65536:65536" in doc and "LimitNOFILE=65536" in doc
+    assert 'VALRUMMET_TRUSTED_PROXIES=${VALRUMMET_TRUSTED_PROXIES-"127.0.0.1,::1"}' in (
+        REPO / "deploy" / "run-backends.sh").read_text()
 
 
 def test_dockerfile_runs_the_launcher():
@@ -174,7 +297,9 @@ def test_every_launcher_option_is_documented():
                 "VALRUMMET_BASE_URL_PATH", "VALRUMMET_MAX_UPLOAD_MB", "VALRUMMET_REQUIRE_LOGIN",
                 "VALRUMMET_PASSWORD_HASH", "VALRUMMET_USERS", "VALRUMMET_ALLOWED_EMAILS",
                 "VALRUMMET_ALLOWED_DOMAINS", "VALRUMMET_ALLOW_ANY_ACCOUNT", "VALRUMMET_ALLOW_CLEAR_CACHE",
-                "STREAMLIT_SERVER_COOKIE_SECRET"):
+                "STREAMLIT_SERVER_COOKIE_SECRET", "VALRUMMET_TRUSTED_PROXIES", "VALRUMMET_MAX_SESSIONS_PER_CLIENT",
+                "VALRUMMET_MAX_SESSIONS", "VALRUMMET_UPLOAD_SESSION_MB", "VALRUMMET_UPLOAD_PROCESS_MB",
+                "VALRUMMET_LOGIN_THROTTLE", "VALRUMMET_TILE_URL", "VALRUMMET_TILE_ATTRIBUTION"):
         assert env in doc, f"docs/deploy.md does not mention {env}"
 
 

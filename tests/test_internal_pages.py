@@ -8,6 +8,7 @@ data/; nothing is written into the repository's data/activity/store.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -16,9 +17,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard import activity, db, fmt
+from dashboard import activity, db, field, fmt
 from dashboard import activity_analysis as aa
-from dashboard.activity import demo
+from dashboard.activity import demo, edit
 from dashboard.page_registry import INTERNAL_PAGES
 from dashboard.paths import REPO_ROOT
 
@@ -128,7 +129,8 @@ def eligible_2022() -> pd.Series:
 def test_registry_lists_exactly_these_pages():
     files = {Path(p.path).name for p in INTERNAL_PAGES}
     assert files == {p.name for p in (REPO_ROOT / "pages" / "internal").glob("*.py")}
-    assert files == {"tidningar.py", "valstugor.py", "aktiviteter.py", "prioriteringar.py", "importera.py"}
+    assert files == {"tidningar.py", "valstugor.py", "aktiviteter.py", "prioriteringar.py", "bokningar.py",
+                     "importera.py"}
 
 
 # --- Tidningar ------------------------------------------------------------------------------------
@@ -187,16 +189,33 @@ def test_tidningar_synthetic(synthetic):
 # --- Valstugor ------------------------------------------------------------------------------------
 
 
+def deck_spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert len(charts) == 1
+    return json.loads(charts[0].proto.json)
+
+
+def layer(spec: dict, layer_id: str) -> dict:
+    return next(x for x in spec["layers"] if x["id"] == layer_id)
+
+
+def place_label(code: str) -> str:
+    c = field.load_centres().set_index("district_code")
+    return f"{c.loc[code, 'district_name']} ({code})"
+
+
 def test_valstugor_default_says_what_cannot_be_shown(standard):
     at = run("valstugor")
     m = metrics(at)
     assert m["Valstugor i data (2022)"] == "6"
     assert m["Med känd position"] == "0 av 6"
     assert m["Röstberättigade inom 1 km"] == "uppgift saknas"
+    assert m["Luckor (inom 1 km)"] == "uppgift saknas"
     body = texts(at)
-    assert "Ingen av de 6 valstugorna i data har koordinater" in body
+    assert "Ingen av de 6 valstugorna i data har position" in body
     assert "Luckorna kan inte räknas ut utan stugornas positioner." in body
     assert "ett tjugotal valstugor i distriktet" in body
+    assert "Kommunval 2018 finns inte per valdistrikt i data." in body
     cov = table(at, "valstugor_tackning").set_index("Kommun")
     assert cov["Valstugor (antal)"].dropna().to_dict() == {"Järfälla": 1, "Sundbyberg": 3, "Upplands-Bro": 2}
     assert pd.isna(cov.loc["Botkyrka", "Valstugor (antal)"])
@@ -205,34 +224,127 @@ def test_valstugor_default_says_what_cannot_be_shown(standard):
         3 / eligible_2022()["Sundbyberg"] * 10_000)
     with pytest.raises(KeyError):
         at.get_by_key("valstugor_luckor_box")
+    # the map: geometry by URL, no cabins to draw, every district coloured by the 2022 share
+    spec = deck_spec(at)
+    assert layer(spec, "valdistrikt")["data"] == "app/static/geo/valdistrikt_01_2022.geojson"
+    assert {x["id"] for x in spec["layers"]} == {"valdistrikt", "distriktsgranser", "kommungranser"}
+    assert len(layer(spec, "valdistrikt")["getFillColor"]["domain"]) == 1378
+    assert len(table(at, "valstugor_distrikt")) == 1378  # everything on the map is also in a table
+    assert "Logga in för att placera valstugor." in body  # this test's session has not logged in
 
 
 def test_valstugor_synthetic_deep_link(synthetic):
-    at = run("valstugor", val="Regionval", farg="Förändring", niva="Valdistrikt", lucka="Stor ökning")
-    assert at.segmented_control(key="niva").value == "valdistrikt"
+    code = "01830114"  # Hallonbergen 1, Sundbyberg
+    cabins = aa.for_campaign(activity.cabins(), 2022).reset_index(drop=True)
+    first = cabins.iloc[0]
+    cabin_label = f"{first['namn']} ({first['kommun']})"
+    at = run("valstugor", val="Regionval", farg="Förändring", radie="2 km", lucka="Stor ökning",
+             distrikt=place_label(code), stuga=cabin_label, kommun="Sundbyberg")
+    assert at.selectbox(key="farg").value == "forandring"
+    assert at.segmented_control(key="radie").value == "2000"
     assert at.segmented_control(key="lucka").value == "okning"
-    cabins = aa.for_campaign(activity.cabins(), 2022)
+    assert at.selectbox(key="distrikt").value == code
     n = len(cabins)
     m = metrics(at)
     assert m["Med känd position"] == f"{n} av {n}"
     assert m["Bemannade pass"] == fmt.integer(cabins["pass"].sum())
-    districts = aa.load_districts(WAREHOUSE / "geo" / "valdistrikt_01_2022.geojson")
-    dist = aa.district_distances(districts, cabins)
-    kommun_d = db.execute("county_district_change", {"election": "kommun", "from_year": 2018, "to_year": 2022,
+    # the page's numbers are those of dashboard.field on the same inputs
+    res = db.execute("county_district_change", {"election": "region", "from_year": 2018, "to_year": 2022, "party": "V"})
+    kommun_d = db.execute("county_district_change", {"election": "kommun", "from_year": 2022, "to_year": 2022,
                                                      "party": "V"})
-    assert m["Röstberättigade inom 1 km"] == fmt.pct(aa.near_share(dist, kommun_d), 1)
-    region_d = db.execute("county_district_change", {"election": "region", "from_year": 2018, "to_year": 2022,
-                                                     "party": "V"})
-    gaps, limits = aa.cabin_gaps(dist.merge(region_d.drop(columns=["district_name", "kommunkod"]),
-                                            on="district_code", how="left"), by="okning")
+    d = field.district_frame(field.load_centres(), res, kommun_d, cabins,
+                             aa.for_campaign(activity.door_knocking(), 2022), 2000)
+    county = field.coverage_by(d, d[["district_code"]].assign(unit_id="01")).iloc[0]
+    assert m["Röstberättigade inom 2 km"] == fmt.pct(county["near_pct"], 1)
+    gaps, limits = field.gaps(d, "okning")
     shown = table(at, "valstugor_luckor")
-    assert len(shown) == len(gaps) > 0
-    assert (shown["Närmaste valstuga (km)"] > 1).all()
+    assert len(shown) == len(gaps) > 0 and m["Luckor (inom 2 km)"] == fmt.integer(len(gaps))
+    assert (shown["Avstånd till närmaste valstuga (km)"] > 2).all()
     assert (shown["Förändring 2018–2022 (p.e.)"] >= limits["change"]).all()
+    assert shown["Plats i länet"].tolist() == list(range(1, len(gaps) + 1))
     assert f"ökning minst {fmt.pp(limits['change'])}" in texts(at)
     assert "Syntetiska demodata" in texts(at)
     cov = table(at, "valstugor_tackning")
-    assert cov["Röstberättigade inom 1 km (%)"].notna().all()
+    assert cov["Röstberättigade inom 2 km (%)"].notna().all()
+    units = table(at, "valstugor_foreningar")
+    assert len(units) == len(activity.associations())  # one row per association of the demo file
+    # the selected district's card, and the map: its outline, the chosen cabin red, the 2 km circles
+    assert "Hallonbergen 1" in at.get_by_key("falt_distrikt").markdown[0].value
+    spec = deck_spec(at)
+    outline = layer(spec, "distriktsgranser")
+    widths = dict(zip(outline["getLineWidth"]["domain"], outline["getLineWidth"]["colors"]))
+    assert widths[code] == 4.0
+    marks = layer(spec, "valstugor")["data"]
+    assert sum(x["colour"] == [176, 0, 32, 255] for x in marks) == 1 and len(marks) == n
+    assert layer(spec, "upptagning")["getRadius"] == 2000
+    # zoomed to Sundbyberg
+    assert 59.3 < spec["initialViewState"]["latitude"] < 59.45 and spec["initialViewState"]["zoom"] > 10
+    assert str(synthetic) not in json.dumps(spec)  # no server path reaches the browser
+
+
+def logged_in(at: AppTest, name: str = "anna") -> AppTest:
+    at.session_state["_valrummet_user"] = {"name": name, "method": "lösenord"}
+    return at
+
+
+def test_valstugor_place_cabin_then_conflict(fresh):
+    code = "01830114"
+    at = AppTest.from_file(page_file("valstugor"), default_timeout=180)
+    at.query_params["distrikt"] = place_label(code)
+    logged_in(at).run()
+    assert not at.exception
+    at.text_input(key=f"falt_namn_{code}").input("Stugan vid torget")
+    next(b for b in at.button if b.label == "Placera valstugan här").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Sparat: ny valstuga ”Stugan vid torget”" in s.value for s in at.success), texts(at)
+    rows = activity.cabins()
+    new = rows[rows["namn"] == "Stugan vid torget"].iloc[0]
+    place = field.load_centres().set_index("district_code").loc[code]
+    assert (new["kommunkod"], new["valår"], new["område"]) == ("0183", 2022, "Hallonbergen 1")
+    assert (new["lat"], new["lon"]) == pytest.approx((place["place_lat"], place["place_lon"]))
+    info = activity.info("valstugor")
+    assert info.origin_label == "ändrad i fältkartan" and info.source_name.startswith("fältkartan: ny valstuga")
+    m = metrics(at)
+    assert m["Valstugor i data (2022)"] == "7" and m["Med känd position"] == "1 av 7"
+    assert at.selectbox(key="stuga").value == "0183|Stugan vid torget|"
+    # a second organiser saves while this form is open: this save must not overwrite theirs
+    other, version = edit.rows_now("valstugor")
+    other.loc[0, ["lat", "lon"]] = [59.3956, 17.9599]
+    edit.save_edit("valstugor", other, base_version=version, user="bo", description="flyttade Hallonbergen")
+    before = activity.history("valstugor")
+    at.text_input(key=f"falt_namn_{code}").input("En stuga till")
+    next(b for b in at.button if b.label == "Placera valstugan här").click().run()
+    errors = [e.value for e in at.error]
+    assert any("bo sparade flyttade Hallonbergen" in e and "sparades inte" in e for e in errors), errors
+    assert activity.history("valstugor")["version"].tolist() == before["version"].tolist()
+    assert "En stuga till" not in set(activity.cabins()["namn"])
+    # bad input: a name that is taken, a point outside the county; nothing is stored
+    at.run()
+    at.text_input(key=f"falt_namn_{code}").input("Stugan vid torget")
+    next(b for b in at.button if b.label == "Placera valstugan här").click().run()
+    assert any("Det finns redan en valstuga som heter ”Stugan vid torget”" in e.value for e in at.error)
+    at.text_input(key=f"falt_namn_{code}").input("Långt bort")
+    at.number_input(key=f"falt_lat_{code}").set_value(57.7)
+    next(b for b in at.button if b.label == "Placera valstugan här").click().run()
+    assert any("ligger utanför Stockholms län" in e.value for e in at.error)
+    assert activity.history("valstugor")["version"].tolist() == before["version"].tolist()
+
+
+def test_valstugor_names_from_users_are_shown_as_written(fresh):
+    """A name with Markdown, HTML or LaTeX in it is stored as written and escaped where the page
+    renders Markdown (the map's tooltip escapes HTML itself; tables show plain text)."""
+    code, hostile = "01830114", "**Fet** [länk](javascript:alert(1)) <b>x</b> $y$"
+    at = AppTest.from_file(page_file("valstugor"), default_timeout=180)
+    at.query_params["distrikt"] = place_label(code)
+    logged_in(at).run()
+    at.text_input(key=f"falt_namn_{code}").input(hostile)
+    next(b for b in at.button if b.label == "Placera valstugan här").click().run()
+    assert hostile in set(activity.cabins()["namn"])
+    message = next(s.value for s in at.success if s.value.startswith("Sparat"))
+    # escaped by the one rule for text from files and forms (its cases: tests/test_clients.py)
+    assert f"\u201d{fmt.md_text(hostile)}\u201d" in message and "**Fet**" not in message
+    card = at.get_by_key("falt_distrikt").markdown[0].value
+    assert r"närmaste valstuga: \*\*Fet\*\*" in card and "[länk](" not in card
 
 
 # --- Aktiviteter -------------------------------------------------------------------------------------
@@ -269,11 +381,43 @@ def test_aktiviteter_synthetic_calls(synthetic):
     assert "Samband, inte bevis" in texts(at) and "Syntetiska demodata" in texts(at)
 
 
+def test_aktiviteter_district_view_deep_link_with_weights(synthetic):
+    code = "01270002"  # Tullinge C, Botkyrka
+    at = run("aktiviteter", vy="Valdistrikt", val="Riksdagsval", w_mob="1", w_overt="3", farg="Övertalning",
+             distrikt=place_label(code))
+    assert at.segmented_control(key="vy").value == "valdistrikt"
+    assert at.slider(key="w_mob").value == 1 and at.slider(key="w_overt").value == 3
+    assert at.selectbox(key="farg").value == "overtalning"
+    res = db.execute("county_district_change", {"election": "riksdag", "from_year": 2018, "to_year": 2022, "party": "V"})
+    kommun_d = db.execute("county_district_change", {"election": "kommun", "from_year": 2022, "to_year": 2022,
+                                                     "party": "V"})
+    doors = aa.for_campaign(activity.door_knocking(), 2022)
+    d = field.district_frame(field.load_centres(), res, kommun_d, aa.for_campaign(activity.cabins(), 2022), doors,
+                             1000, {"mob": 1, "overt": 3}).sort_values("rank")
+    t = table(at, "knack_tabell")
+    assert len(t) == 1378
+    assert t["Valdistrikt"].head(10).tolist() == d["district_name"].head(10).tolist()
+    assert t["Knackpoäng (0–100)"].head(10).tolist() == pytest.approx(d["score"].head(10).tolist())
+    assert t["Övertalningspotential (röster)"].notna().sum() > 1000  # riksdag 2018 has district results
+    knocked = doors["valdistrikt"].dropna().nunique()
+    assert (t["Knackat 2022"] == "ja").sum() == knocked > 0
+    m = metrics(at)
+    assert m["Knackade valdistrikt (2022)"] == fmt.integer(knocked)
+    assert m["Högst poäng"] == d["district_name"].iloc[0]
+    spec = deck_spec(at)
+    outline = layer(spec, "distriktsgranser")
+    assert len(outline["getLineColor"]["domain"]) == knocked + (code not in set(doors["valdistrikt"]))
+    fill = layer(spec, "valdistrikt")["getFillColor"]
+    assert len(fill["domain"]) == 1378
+    assert any(x.value.startswith(f"**{d.set_index('district_code').loc[code, 'district_name']}**")
+               for x in at.get_by_key("falt_distrikt").markdown)
+
+
 # --- Prioriteringar -----------------------------------------------------------------------------------
 
 
-def test_prioriteringar_default_per_municipality(standard):
-    at = run("prioriteringar")
+def test_prioriteringar_2022_per_municipality(standard):
+    at = run("prioriteringar", period="2018-2022")  # a link to the 2022 scorecard reproduces it
     assert at.slider(key="w_mandat").value == 3 and at.slider(key="w_aktivister").value == 2
     t = table(at, "prio_tabell").set_index("Kommun")
     assert len(t) == 26
@@ -291,7 +435,7 @@ def test_prioriteringar_default_per_municipality(standard):
 
 def test_prioriteringar_deep_link_with_weights(standard):
     zero = {f"w_{k}": "0" for k in ("forsvar", "forandring", "potential", "hyresratter", "aktivister", "valstugor")}
-    at = run("prioriteringar", w_mandat="10", enhet="Vallentuna", **zero)
+    at = run("prioriteringar", w_mandat="10", enhet="Vallentuna", period="2018-2022", **zero)
     assert at.slider(key="w_mandat").value == 10 and at.slider(key="w_potential").value == 0
     t = table(at, "prio_tabell")
     # only "votes to the next seat per eligible voter" counts: Stockholm 841 / 773 389, then Nykvarn 11 / 8 674
@@ -416,14 +560,26 @@ def test_importera_results_refused_changes_nothing_then_imports(fresh):
 
 
 def test_pages_say_what_is_missing_for_2026(standard):
+    # The embedded activity is of the 2022 campaign: Tidningar opens on 2018 → 2022 until 2026 data exists.
+    assert run("tidningar").segmented_control(key="period").value == "2018-2022"
     at = run("tidningar", period="2022-2026")
     assert metrics(at)["Kommuner med tidningsuppgift"] == "0 av 26"
     body = texts(at)
     assert "Det finns inga tidningsuppgifter för valrörelsen 2026." in body
     assert "Kommunval 2026 finns inte i data." not in body
-    # the 2026 seats are in the data: Prioriteringar shows them (V: 15 seats in Stockholm)
-    at = run("prioriteringar", period="2022-2026")
+    # the 2026 seats are in the data: Prioriteringar opens on them, for the 2030 priorities
+    at = run("prioriteringar")
+    assert at.segmented_control(key="period").value == "2022-2026"
     assert "Mandatberäkningen saknas för kommunvalet 2026" not in texts(at)
-    t = table(at, "prio_tabell")
+    assert "underlag för prioriteringarna inför valet 2030" in texts(at)
+    t = table(at, "prio_tabell").set_index("Kommun")
     assert t["Mandat 2026 (antal)"].notna().all()
-    assert set(t.loc[t["Kommun"] == "Stockholm", "Mandat 2026 (antal)"]) == {15}
+    assert t.loc["Stockholm", "Mandat 2026 (antal)"] == 15  # V in Stockholm: 15 of 101 (official)
+    margins = db.execute("seat_margins", {"election": "kommun", "year": 2026, "party": "V"}).set_index("area_name")
+    for kommun in ("Botkyrka", "Vallentuna", "Nacka"):
+        assert t.loc[kommun, ["Mandat 2026 (antal)", "Röster till nästa mandat (antal)",
+                              "Marginal för sista mandatet (röster)"]].tolist() == margins.loc[
+            kommun, ["seats", "votes_to_next_seat", "margin_on_last_seat"]].tolist()
+    # the region election per municipality is election night: said beside the card
+    at = run("prioriteringar", val="Regionval")
+    assert "Regionvalet 2026 i 25 av 26 kommuner (alla utom Stockholm)." in texts(at)

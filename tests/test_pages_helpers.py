@@ -140,6 +140,78 @@ def test_coverage_notes():
     )
 
 
+def test_preliminary_marks_counts_lists_and_notes():
+    df = pd.DataFrame({
+        "kommunkod": ["a", "b", "c", "d"], "kommun": ["A", "B", "C", "D"],
+        "share_from": [9.0, 5.0, 4.0, 3.0], "share_to": [10.0, 6.0, 3.0, 2.0], "change_pp": [1.0, 1.0, -1.0, -1.0],
+        "votes_from": pd.NA, "votes_to": pd.NA, "turnout_from": np.nan, "turnout_to": np.nan,
+        "count_status_from": "final", "count_status_to": ["final", "preliminary", "preliminary", "preliminary"],
+    })
+    assert queries.preliminary_note(df, "region", 2022, 2026) == (
+        "Preliminärt, valnatten: regionvalet 2026 i 3 av 4 kommuner (alla utom A).")
+    assert queries.preliminary_note(df.assign(count_status_to="final"), "region", 2022, 2026) == ""
+    counts = queries.direction_counts(df.assign(election="region")).set_index("election")
+    assert counts.loc["region", ["upp", "ned", "preliminärt"]].tolist() == [2, 2, 3]
+    text = queries.add_text(df)
+    lists = queries.top_lists(text)
+    assert lists["Högst andel"]["prel"].tolist() == [False, True, True, True]
+    assert queries.top_text(lists)["Störst ökning"] == "1. A: +1,00 p.e.\n2. B: +1,00 p.e. (preliminärt)"
+    assert queries.top_prel_text(lists)["Störst minskning"] == "2 av 2 preliminärt (valnatten)"
+    assert text["count_to_txt"].tolist() == ["slutlig", *["preliminär (valnatten)"] * 3]
+    assert text["prel_to"].tolist() == [False, True, True, True]
+    bars = charts.ranked_bars(text, value_col="change_pp", text_col="change_pp_txt", name_col="kommun",
+                              x_title="x", mark_col="prel")
+    assert sorted(bars.data[0].y) == ["A", "B (prel.)", "C (prel.)", "D (prel.)"]
+    assert figures_direction_labels(counts.reset_index()) [1] == "Regionval (3 av 4 preliminärt)"
+
+
+def figures_direction_labels(counts):
+    from dashboard import figures
+
+    return figures.direction_labels(counts)
+
+
+def test_source_text_says_who_published_and_what_is_preliminary():
+    cov = pd.DataFrame(
+        [
+            ("region", 2022, "municipality", "final", 26, 0, "scb_region_2022"),
+            ("kommun", 2018, "municipality", "final", 26, 0, "party_votes_stockholm"),
+            ("region", 2018, "municipality", "final", 26, 0, "valmyndigheten_region_2018"),
+            ("region", 2026, "municipality", "preliminary", 26, 25, "kopia_a,kopia_b+x"),
+            ("region", 2026, "region", "final", 1, 0, "kopia_b+x"),
+            ("riksdag", 2026, "district", "preliminary", 1426, 1426, "kopia_c"),
+            ("kommun", 2030, "municipality", "final", 26, 0, "vm_resultatfil:Val_2030_slutlig_0114_KF.zip"),
+        ],
+        columns=["election", "year", "level", "count_status", "n_areas", "n_preliminary", "sources"],
+    )
+    assert queries.source_text_from(cov, (2018, 2022)) == (
+        "2018: Valmyndigheten, slutligt; kommunvalet härlett ur officiella andelar; 2022: SCB, slutligt")
+    assert queries.source_text_from(cov, (2026,)) == (
+        "2026: kopior av Valmyndighetens resultat (tredje part), slutligt utom regionvalet per kommun "
+        "(25 av 26 kommuner), som är preliminärt (valnatten)")
+    assert queries.source_text_from(cov, (2026,), ("district",)).endswith("preliminärt (valnatten)")
+    assert queries.source_text_from(cov, (2030,)) == "2030: Valmyndighetens resultatfiler (importerade), slutligt"
+    assert "slutliga resultat" not in queries.source_text_from(cov, (2018, 2022, 2026))
+
+
+def test_nearest_district_choice_and_map_year():
+    cov = pd.DataFrame(
+        [(e, y, "district") for e, years in {"riksdag": (2018, 2022, 2026), "region": (2018, 2022),
+                                              "kommun": (2022,)}.items() for y in years],
+        columns=["election", "year", "level"],
+    )
+    pairs = [(2018, 2022), (2018, 2026), (2022, 2026)]
+    assert queries.district_alternative_from(cov, pairs, "kommun", 2022, 2026) == ("riksdag", 2022, 2026)
+    assert queries.district_alternative_from(cov, pairs, "kommun", 2018, 2022) == ("riksdag", 2018, 2022)
+    assert queries.district_alternative_from(cov, pairs, "region", 2022, 2026) == ("riksdag", 2022, 2026)
+    assert queries.district_alternative_from(cov, pairs, "region", 2018, 2022) is None
+    assert queries.district_alternative_from(cov, pairs, "riksdag", 2022, 2026) is None
+    assert queries.geometry_year(2026, (2022,)) == 2022
+    assert queries.geometry_year(2018, (2022,)) == 2022
+    assert queries.geometry_year(2022, (2018, 2022)) == 2022
+    assert queries.geometry_year(2026, ()) is None
+
+
 def test_year_pairs():
     cov = pd.DataFrame({"year": [2018, 2022, 2022, 2026]})
     assert queries.year_pairs_from(cov) == [(2018, 2022), (2018, 2026), (2022, 2026)]
@@ -156,6 +228,13 @@ def test_district_summary():
     assert queries.district_summary(df, 2018, 2022).startswith(
         "1 av 2 valdistrikt 2022 fanns med samma kod 2018 och jämförs; 1 har en ny kod"
     )
+    renamed = df.assign(renamed=[True, False, False, False], valid_from=[1, None, 2, 3], valid_to=[None, 1, None, 3])
+    assert queries.district_summary(renamed, 2022, 2026) == (
+        "1 av 2 valdistrikt 2026 fanns med samma kod 2022 och jämförs (1 av dem har bytt namn – gränserna kan ha "
+        "ändrats); 1 med samma kod saknar egna siffror (se anmärkningen); 1 har en ny kod och jämförs inte; "
+        "1 distrikt från 2022 finns inte längre. Samma kod betyder inte alltid samma gränser."
+    )
+    assert queries.district_counts(renamed) == {"same": 1, "compared": 0, "renamed": 1, "new": 1, "gone": 1, "to": 2}
 
 
 # --- figures -------------------------------------------------------------------------------

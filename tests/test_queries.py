@@ -120,6 +120,15 @@ def test_cli_2022_to_2026_every_municipality_with_count_status():
         assert len(df) == 26 and df.share_to.notna().all() and df.count_status_to.notna().all()
         expected = {"preliminary"} if election == "region" else {"final"}
         assert set(df.loc[df.kommunkod != "0180", "count_status_to"]) == expected, election
+    # a figure resting on a preliminary count says so: the column, and one line on stderr
+    out = cli("query", "municipality_change", "--param", "election=region", "--param", "from_year=2022",
+              "--param", "to_year=2026", "--param", "party=V", "--format", "table")
+    assert out.returncode == 0 and "count_status_to" in out.stdout.splitlines()[0]
+    assert out.stderr.strip() == ("Obs: 25 av 26 rader vilar på preliminära siffror (preliminärt, valnatten): "
+                                  "count_status_to = preliminary.")
+    out = cli("query", "municipality_change", "--param", "election=kommun", "--param", "from_year=2022",
+              "--param", "to_year=2026", "--param", "party=V")
+    assert out.returncode == 0 and out.stderr == ""  # all final: nothing to say
     kommun = csv("municipality_change", "election=kommun", "from_year=2022", "to_year=2026", "party=V")
     assert kommun.set_index("kommunkod").loc["0180", "votes_to"] == 95_823
     area = csv("area_change", "election=region", "from_year=2022", "to_year=2026", "party=V", "area=region:01")

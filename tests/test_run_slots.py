@@ -101,7 +101,7 @@ def test_a_stopped_run_gives_its_slot_back():
 def test_background_work_waits_for_page_runs_and_never_overtakes_them():
     """acquire_idle (the warm-up) takes a slot only when no run holds one or waits for one; a
     run that arrives while background work holds the slot gets it next, and counts as delayed."""
-    slots = run_slots.FifoSlots(1)
+    slots = run_slots.FairSlots(1)
     slots.acquire()  # a page run
     got = threading.Event()
     t = threading.Thread(target=lambda: (slots.acquire_idle(), got.set()))
@@ -139,7 +139,7 @@ def test_background_work_waits_for_page_runs_and_never_overtakes_them():
 
 def test_background_work_waits_while_any_slot_is_taken():
     """With several slots, background work still never runs beside a page run."""
-    slots = run_slots.FifoSlots(2)
+    slots = run_slots.FairSlots(2)
     slots.acquire()
     got = threading.Event()
     t = threading.Thread(target=lambda: (slots.acquire_idle(), got.set()))
@@ -157,7 +157,7 @@ def test_background_work_waits_for_a_quiet_moment_after_the_last_page_run():
     """In a crowd the next view arrives within milliseconds of the last: background work waits
     until the slots have been free for `quiet_s`, counted from the end of the last page run
     (not from its own steps)."""
-    slots = run_slots.FifoSlots(1)
+    slots = run_slots.FairSlots(1)
     slots.acquire()
     slots.release()  # a page run just ended
     t0 = time.monotonic()
@@ -166,3 +166,63 @@ def test_background_work_waits_for_a_quiet_moment_after_the_last_page_run():
     ended = slots._idle_since
     slots.release_idle()
     assert slots._idle_since == ended  # its own steps do not restart the quiet moment
+
+
+def test_turns_are_shared_between_clients():
+    """One client with many runs waiting does not go before another client's single run: a
+    freed slot goes to the next client in turn (issue 16). Within a client, oldest first."""
+    slots = run_slots.FairSlots(1)
+    slots.acquire("held")
+    order: list[str] = []
+
+    def run(client: str, name: str) -> None:
+        slots.acquire(client)
+        order.append(name)
+        slots.release()
+
+    threads = []
+    for i in range(5):  # the flood queues first
+        threads.append(threading.Thread(target=run, args=("127.0.0.2", f"flood{i}")))
+        threads[-1].start()
+        _wait_until(lambda n=i + 1: slots.waiting() == n)
+    threads.append(threading.Thread(target=run, args=("127.0.0.3", "viewer")))
+    threads[-1].start()
+    _wait_until(lambda: slots.waiting() == 6)
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["flood0", "viewer", "flood1", "flood2", "flood3", "flood4"]
+    assert slots.free() == 1 and slots.waiting() == 0
+
+
+def test_background_work_waits_behind_every_queued_client_and_keeps_their_turns():
+    """Runs of several clients that queue while background work holds the slot get it first,
+    in their fair turns, and background work asking again comes after all of them."""
+    slots = run_slots.FairSlots(1)
+    slots.acquire_idle()
+    order: list[str] = []
+
+    def run(client: str, name: str) -> None:
+        slots.acquire(client)
+        order.append(name)
+        slots.release()
+
+    threads = []
+    for i, (client, name) in enumerate(
+        [("127.0.0.2", "flood0"), ("127.0.0.2", "flood1"), ("127.0.0.2", "flood2"), ("127.0.0.3", "viewer")]
+    ):
+        threads.append(threading.Thread(target=run, args=(client, name)))
+        threads[-1].start()
+        _wait_until(lambda n=i + 1: slots.waiting() == n)
+    again = threading.Event()
+    b = threading.Thread(target=lambda: (slots.acquire_idle(), order.append("background"), again.set()))
+    b.start()
+    time.sleep(0.02)
+    slots.release_idle()
+    assert again.wait(5)
+    for t in [*threads, b]:
+        t.join(5)
+    assert order == ["flood0", "viewer", "flood1", "flood2", "background"]
+    slots.release_idle()
+    assert slots.background_stats()["delayed"] == 4
+    assert slots.free() == 1 and slots.waiting() == 0

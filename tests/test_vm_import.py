@@ -244,3 +244,87 @@ def test_changed_member_fails_its_checksum(warehouse, tmp_path):
     msg = _refused(warehouse, [(f.name, out.getvalue())])
     assert ("› Val_2026_slutlig_mandatfordelning_0114_KF.json: kontrollsumman i "
             "Val_2026_slutlig_mandatfordelning_0114_KF_sign.sha256 stämmer inte") in msg
+
+
+# -- caps against zip bombs (issue 16) ----------------------------------------------------------
+def _padded_riksdag_zip(unpacked_mb: int) -> tuple[str, bytes, int]:
+    """The final riksdag fixture with personal votes (`listRoster`, which the importer drops)
+    padded until its district file unpacks to about `unpacked_mb` MB, as Valmyndigheten's
+    final riksdag file for all of Sweden does (~260 MB, packing about 10:1)."""
+    import json
+    import random
+
+    f = fx.riksdag_final()
+    doc = f.member("rostfordelning")
+    rng = random.Random(16)
+    words = ["Anna", "Bo", "Cecilia", "Dan", "Eva", "Fredrik", "Greta", "Hassan", "Ida", "Johan",
+             "Andersson", "Berg", "Karlsson", "Lind", "Nilsson", "Öberg", "Ström", "Åkesson"]
+    block = ",".join(json.dumps({"kandidatnummer": rng.randrange(10**5, 10**6),
+                                 "namn": f"{rng.choice(words)} {rng.choice(words)}",
+                                 "ort": rng.choice(words) + "by", "antalRoster": rng.randrange(5000),
+                                 "andel": round(rng.random() * 100, 2)}, ensure_ascii=False)
+                     for _ in range(3000))
+    per_district = unpacked_mb * 1024 * 1024 // len(doc["valdistrikt"])
+    padding = "[" + ",".join([block] * max(1, per_district // len(block.encode()))) + "]"
+    for d in doc["valdistrikt"]:
+        d["listRoster"] = "@PADDING@"
+    name = next(k for k in f.members if "rostfordelning" in k)
+    text = json.dumps(doc, ensure_ascii=False).replace('"@PADDING@"', padding)
+    f.members[name] = text.encode("utf-8")
+    del text, padding
+    data = f.to_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        unpacked = sum(i.file_size for i in zf.infolist())
+    return f.name, data, unpacked
+
+
+@pytest.mark.slow
+def test_a_file_the_size_of_swedens_final_riksdag_file_passes_the_caps(data_dir):
+    from dashboard.vm_import import parse
+
+    name, data, unpacked = _padded_riksdag_zip(280)
+    assert unpacked > 260 * 1024 * 1024 and len(data) * 12 > unpacked  # as large and as packed as the real one
+    summary = import_files([(name, data)], data_dir, dry_run=True)
+    assert [e["file"] for e in summary.imported] == [name]
+    # The caps leave room above the real file, and refuse what is far beyond it.
+    assert parse.MAX_MEMBER_BYTES >= 1.5 * 260 * 1024 * 1024 and parse.MAX_UNPACKED_BYTES >= 2 * 260 * 1024 * 1024
+
+
+def test_declared_sizes_above_the_caps_are_refused_before_unpacking(data_dir):
+    """A zip that says its member unpacks to more than the cap is refused without unpacking a
+    byte (the size is only declared: the member itself is tiny)."""
+    import struct
+
+    from dashboard.vm_import import parse
+
+    f = fx.riksdag_final()
+    data = bytearray(f.to_bytes())
+    member = next(k for k in f.members if "rostfordelning" in k).encode()
+    pos = data.find(b"PK\x01\x02")  # the central directory: one record per member
+    while data[pos + 46:pos + 46 + struct.unpack("<H", data[pos + 28:pos + 30])[0]] != member:
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    # Declared: packed 1/10 of the cap (an ordinary ratio), unpacked one byte over the cap.
+    data[pos + 20:pos + 28] = struct.pack("<II", parse.MAX_MEMBER_BYTES // 10, parse.MAX_MEMBER_BYTES + 1)
+    msg = _refused(data_dir, [(f.name, bytes(data))])
+    assert f"{f.name} › {member.decode()}: filen är för stor uppackad" in msg, msg
+    assert "högst 400 MB godtas" in msg
+
+
+@pytest.mark.parametrize("member,expected", [
+    (b"[" * 200_000 + b"]" * 200_000, "nästlad för djupt"),
+    (b'{"valdistrikt": [' + b"9" * 5000 + b"]}", "ett tal med 5000 siffror"),
+], ids=["deep", "5000-digits"])
+def test_the_command_line_refuses_hostile_json_without_a_traceback(data_dir, tmp_path, member, expected):
+    import subprocess
+
+    path = tmp_path / "Val_2026_slutlig_0114_KF.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Val_2026_slutlig_rostfordelning_0114_KF.json", member)
+        zf.writestr("Val_2026_slutlig_mandatfordelning_0114_KF.json", b"{}")
+    before = dir_hash(data_dir)
+    out = subprocess.run([sys.executable, "-m", "dashboard", "import-results", str(path), "--data-dir", str(data_dir)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stderr
+    assert "Importen avbröts – ingenting har ändrats." in out.stderr and expected in out.stderr
+    assert "Traceback" not in out.stderr
+    assert dir_hash(data_dir) == before

@@ -7,15 +7,15 @@ import gc
 import threading
 import time
 
-from dashboard import figures, run_slots, seat_queries, ui, warm
+from dashboard import figures, run_slots, seat_queries, state, ui, warm
 from dashboard import queries as q
 from dashboard.errors import QueryError
-from dashboard.state import DEFAULT_PARTY, DEFAULT_PERIOD
+from dashboard.state import DEFAULT_PARTY
 
 
 def _period() -> tuple[int, int]:
-    """The period the warm-up uses: the pages' default."""
-    return DEFAULT_PERIOD if DEFAULT_PERIOD in q.year_pairs() else q.year_pairs()[-1]
+    """The period the warm-up uses: the pages' default (2022 → 2026 with the data)."""
+    return state.default_pair(q.year_pairs())
 
 
 def _first_of_each_kind() -> dict:
@@ -28,12 +28,40 @@ def _first_of_each_kind() -> dict:
 def test_steps_cover_every_party_and_municipality_own_party_first():
     kinds = [kind for kind, _ in warm.steps()]
     n_parties = len(q.parties("alla", *_period()))
-    # per party: three municipality results, the areas, the frame, two charts, a table
-    assert kinds.count("översikt") == 8 * n_parties
-    assert kinds.count("jämför") == 4 * n_parties  # the frame, share and change charts, the table
+    assert _period() == state.DEFAULT_PERIOD
+    assert kinds[:2] == ["sidor", "sidor"]  # the source line and the missing-data notes
+    # per party: three municipality results and all of them, the areas, the frame (with the
+    # rankings per election), two charts, a table
+    assert kinds.count("översikt") == 9 * n_parties
+    assert kinds.count("jämför") == 5 * n_parties  # the frame, share and change charts, the note, the table
     assert kinds.count("utskrift") == n_parties
-    assert kinds.count("valdistrikt") == 4 * 26 * 3  # facts, frame, map, table; every municipality and election
+    # per election: the nearest choice, the notes, the source; then facts, frame, map and table
+    # of every municipality
+    assert kinds.count("valdistrikt") == (3 + 4 * 26) * 3
     assert kinds.count("kommuner") == 4 * 3
+
+
+def test_valdistrikt_opens_on_its_default_election_first(monkeypatch):
+    """Valdistrikt opens on riksdag (the only election with districts both default years): the
+    warm-up fills that view, for every municipality, before the other elections'."""
+    seen: list[tuple[str, str]] = []
+
+    def record(what):
+        return lambda e, *args: seen.append((what, e))
+
+    monkeypatch.setattr(q, "district_alternative", record("alternative"))
+    monkeypatch.setattr(q, "districts_view", record("districts"))
+    monkeypatch.setattr(q, "district_facts", record("facts"))
+    monkeypatch.setattr(figures, "district_map", record("map"))
+    monkeypatch.setattr(ui, "prepare_table", lambda *args: None)
+    monkeypatch.setattr(ui, "district_cols", lambda *args: None)
+    for kind, step in warm.steps():
+        if kind == "valdistrikt":
+            step()
+    elections = [e for _, e in seen]
+    order = [e for i, e in enumerate(elections) if i == 0 or elections[i - 1] != e]
+    assert order == [state.DISTRICT_DEFAULT_ELECTION, "region", "kommun"]
+    assert sum(1 for what, e in seen if what == "map" and e == "riksdag") == 26
 
 
 def test_own_party_comes_first():
@@ -101,7 +129,7 @@ def test_run_logs_when_done_and_freezes_the_heap(capsys):
         yield "x", lambda: calls.append(2)
 
     try:
-        stats = warm.run(run_slots.FifoSlots(1), steps)
+        stats = warm.run(run_slots.FairSlots(1), steps)
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
@@ -114,7 +142,7 @@ def test_run_logs_when_done_and_freezes_the_heap(capsys):
 def test_the_warm_up_gives_way_to_a_page_run():
     """A page run that arrives during a step gets the slot as soon as the step ends, before the
     next step; the warm-up waits until the run is done, and counts the pause and the delay."""
-    slots = run_slots.FifoSlots(1)
+    slots = run_slots.FairSlots(1)
     order: list[str] = []
     in_step, queued = threading.Event(), threading.Event()
 

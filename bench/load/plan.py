@@ -20,17 +20,22 @@ class PagePlan:
         return urlencode(self.params, doseq=True)
 
 
+# The period a meeting shares: the pages' default (2022 → 2026 since issue 15), which the
+# warm-up fills; a link carries it explicitly, as a copied link from before a default change would.
+PERIOD = "2022-2026"
+
 PLANS: dict[str, PagePlan] = {
     # Översikt (default page)
-    "": PagePlan({"period": "2018-2022", "parti": "Vänsterpartiet"}, change="parti"),
-    "kommuner": PagePlan({"val": "Riksdagsval", "period": "2018-2022", "parti": "Vänsterpartiet"}, change="val"),
+    "": PagePlan({"period": PERIOD, "parti": "Vänsterpartiet"}, change="parti"),
+    "kommuner": PagePlan({"val": "Riksdagsval", "period": PERIOD, "parti": "Vänsterpartiet"}, change="val"),
     "jamfor": PagePlan(
-        {"kommuner": ["Botkyrka", "Huddinge", "Nacka", "Stockholm"], "period": "2018-2022", "jmf": "Förändring"},
+        {"kommuner": ["Botkyrka", "Huddinge", "Nacka", "Stockholm"], "period": PERIOD, "jmf": "Förändring"},
         change="parti",
     ),
-    "valdistrikt": PagePlan({"kommun": "Botkyrka", "val": "Kommunval", "period": "2018-2022"}, change="kommun"),
+    "valdistrikt": PagePlan({"kommun": "Botkyrka", "val": "Riksdagsval", "period": PERIOD}, change="kommun"),
+    "kalender": PagePlan({"datum": "2026-05-12"}, change="vy"),
     "om_data": PagePlan({}, change=None),
-    "utskrift": PagePlan({"kommun": "Nacka", "period": "2018-2022"}, change="parti"),
+    "utskrift": PagePlan({"kommun": "Nacka", "period": PERIOD}, change="parti"),
     "logga_in": PagePlan({}, change=None),
 }
 # A page not listed above (e.g. one added later): no parameters; change its first selector

@@ -31,7 +31,8 @@ worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log info;
 {user}
-events {{ worker_connections 2048; }}
+worker_rlimit_nofile 8192;
+events {{ worker_connections 4096; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
@@ -96,6 +97,7 @@ class ProxyStack:
 
     workdir: Path | None = None
     wait_for_warm: bool = False  # also wait until both processes have warmed their caches
+    env: dict[str, str] | None = None  # extra environment for the app processes (e.g. a password hash)
     backends: subprocess.Popen | None = None
     proxy: subprocess.Popen | None = None
     ports: tuple[int, int] = (0, 0)
@@ -134,7 +136,7 @@ class ProxyStack:
                 ["bash", str(REPO / "deploy" / "run-backends.sh")],
                 cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 env={**os.environ, "VALRUMMET_PORTS": f"{self.ports[0]} {self.ports[1]}",
-                     "PYTHONUNBUFFERED": "1", "PYTHON": sys.executable},
+                     "PYTHONUNBUFFERED": "1", "PYTHON": sys.executable, **(self.env or {})},
             )
         try:
             for p in self.ports:

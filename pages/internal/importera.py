@@ -3,7 +3,7 @@ Valmyndigheten's result zips (issue 6)."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import activity, fmt, state, ui
+from dashboard import activity, fmt, state, ui, upload_guard
 from dashboard import internal_ui as iu
 from dashboard import queries as q
 from dashboard.errors import ValrummetError
@@ -88,7 +88,8 @@ def _import_results(dry_run: bool) -> None:
 if part == "aktivitet":
     st.subheader("Ladda upp en aktivitetsfil")
     st.caption(
-        "CSV (semikolon, komma eller tabb; UTF-8 med eller utan BOM, eller Windows-1252) eller Excel (.xlsx). Filen "
+        "CSV (semikolon, komma eller tabb; UTF-8 med eller utan BOM, UTF-16 som Excels ”Unicode-text”, eller "
+        "Windows-1252) eller Excel (.xlsx). Filen "
         "kontrolleras först och alla fel visas på en gång; en fil med något fel sparar ingenting. En godkänd fil "
         "ersätter den aktuella versionen av sin filtyp – den tidigare sparas och kan återställas nedan."
     )
@@ -98,6 +99,7 @@ if part == "aktivitet":
             key="filtyp", bind="query-params", help="Utan val gissas filtypen från kolumnrubrikerna.",
         )
         upload = st.file_uploader("Fil", type=["csv", "txt", "xlsx", "xlsm"], key="aktivitet_fil")
+        upload_guard.uploader_shown()  # the server accepts this session's uploads only now
     with st.container(horizontal=True, key="aktivitet_knappar"):
         st.button("Kontrollera", key="aktivitet_kontrollera", on_click=_check, args=(False,), disabled=upload is None,
                   icon=":material/fact_check:")
@@ -108,13 +110,15 @@ if part == "aktivitet":
     if result:
         if result["ok"] and result["saved"]:
             st.success(
-                f"{result['summary']} Sparad som version {result['saved']} av {TYPE_LABEL[result['typ']].lower()} "
+                f"{fmt.md_text(result['summary'])} Sparad som version {result['saved']} av "
+                f"{TYPE_LABEL[result['typ']].lower()} "
                 f"(föregående: {result['previous']}).", icon=":material/check_circle:")
         elif result["ok"]:
-            st.success(f"{result['summary']} Ingenting är sparat än.", icon=":material/check_circle:")
+            st.success(f"{fmt.md_text(result['summary'])} Ingenting är sparat än.", icon=":material/check_circle:")
         else:
-            st.error(f"{result['summary']} Rätta felen nedan i filen och ladda upp den igen.",
-                     icon=":material/error:", title=f"{fmt.integer(len(result['errors']))} fel i {result['file']}")
+            st.error(f"{fmt.md_text(result['summary'])} Rätta felen nedan i filen och ladda upp den igen.",
+                     icon=":material/error:",
+                     title=f"{fmt.integer(len(result['errors']))} fel i {fmt.md_text(result['file'])}")
             iu.table(
                 result["errors"], [iu.Col("rad", "Rad", "int"), iu.Col("kolumn", "Kolumn"), iu.Col("fel", "Fel")],
                 key="aktivitet_fel", file_stem="importfel", alt="Tabell: alla fel i filen", height=300,
@@ -122,8 +126,8 @@ if part == "aktivitet":
             )
         if len(result["warnings"]):
             st.warning("  \n".join(
-                f"rad {w.rad}, kolumn '{w.kolumn}': {w.fel}" if pd.notna(w.rad) and w.kolumn else
-                f"kolumn '{w.kolumn}': {w.fel}" if w.kolumn else str(w.fel)
+                fmt.md_text(f"rad {w.rad}, kolumn '{w.kolumn}': {w.fel}" if pd.notna(w.rad) and w.kolumn else
+                            f"kolumn '{w.kolumn}': {w.fel}" if w.kolumn else str(w.fel))
                 for w in result["warnings"].itertuples()
             ), icon=":material/warning:", title="Varningar (sparas ändå)")
 
@@ -180,6 +184,7 @@ else:
     )
     files = st.file_uploader("Resultatfiler (.zip) och index.md5", type=["zip", "md5"], accept_multiple_files=True,
                              key="resultat_filer")
+    upload_guard.uploader_shown()
     with st.container(horizontal=True, key="resultat_knappar"):
         st.button("Kontrollera", key="resultat_kontrollera", on_click=_import_results, args=(True,),
                   disabled=not files, icon=":material/fact_check:")
@@ -188,10 +193,11 @@ else:
     result = st.session_state.get(VM_RESULT_KEY)
     if result:
         if result["ok"]:
-            st.success(result["message"].replace("\n", "  \n"), icon=":material/check_circle:",
+            st.success("  \n".join(fmt.md_text(line) for line in result["message"].splitlines()),
+                       icon=":material/check_circle:",
                        title="Kontrollerat – inget sparat" if result["dry_run"] else "Importerat")
         else:
-            st.error("  \n".join(f"• {p}" for p in result["problems"]), icon=":material/error:",
+            st.error("  \n".join(f"• {fmt.md_text(p)}" for p in result["problems"]), icon=":material/error:",
                      title="Importen avbröts – ingenting har ändrats.")
 
     st.subheader("Importerade resultatfiler")

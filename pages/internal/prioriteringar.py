@@ -3,11 +3,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import activity, charts, fmt, state, ui
-from dashboard import activity_analysis as aa
 from dashboard import internal_ui as iu
 from dashboard import priority as P
 from dashboard import queries as q
-from dashboard.state import ELECTION_DEFINITE, ELECTION_LABEL
+from dashboard.state import ELECTION_LABEL
 
 ui.ensure_entrypoint()
 
@@ -48,22 +47,8 @@ period = state.period_text((a, b))
 party_name = q.party_name(iu.PARTY)
 
 kommuner = q.municipalities()
-change = q.municipality_change(election, a, b, iu.PARTY)
-seats = q.seat_margins(criteria.seat_election, b, iu.PARTY)
-cabins = iu.campaign_frame("valstugor", b)
-activists = iu.campaign_frame("aktivister", b)
-inputs = P.municipal_inputs(kommuner, change, iu.kommun_eligible(b), seats, activity.rentals(), activists, cabins,
-                            criteria.peer_count)
-associations = activity.associations()
-by_association = len(associations) > 0
-if by_association:
-    pos = aa.positioned(cabins)
-    cabin_district = pd.Series(aa.district_of_points(pos["x"], pos["y"], iu.districts()), index=pos.index,
-                               dtype="object").reindex(cabins.index)
-    inputs = P.association_inputs(associations, inputs, activists, cabins, iu.district_results(election, a, b),
-                                  cabin_district)
-context = {"seat_text": f"kommunfullmäktige {b}", "change_text": f"i {ELECTION_DEFINITE[election]} {period}"}
-card = P.scorecard(inputs, criteria, weights, context=context, missing_as_zero=missing_zero)
+scored = iu.priority_card(criteria, election, a, b, weights, missing_zero)
+card, seats, by_association = scored.card.copy(), scored.seats, scored.by_association
 card["kommun"] = card["kommunkod"].map(dict(zip(kommuner["kommunkod"], kommuner["kommun"])))
 
 listed = activity.priority_associations()
@@ -89,13 +74,19 @@ else:
 if seats is None:
     st.info(f"Mandatberäkningen saknas för kommunvalet {b} (inga röster för {b} i data), så mandatkriterierna "
             "visas som \"uppgift saknas\".", icon=":material/info:")
+else:
+    counted = "preliminärt, valnatten" if "count_status" in seats and seats["count_status"].eq("preliminary").any() \
+        else "slutligt räknat"
+    st.caption(f"Mandat och marginaler i kommunfullmäktige efter valet {b} ({counted}): underlag för "
+               f"prioriteringarna inför valet {b + 4}.")
 ui.notes(iu.coverage_notes(election, a, b))
+ui.preliminary(q.preliminary_note(q.municipality_change(election, a, b, iu.PARTY), election, a, b), key="prio_prel")
 
 top = card.iloc[0] if len(card) and pd.notna(card["total"].iloc[0]) else None
 with st.container(horizontal=True, key="prio_nyckeltal"):
     st.metric("Enheter i kortet", f"{len(card)} {'föreningar' if by_association else 'kommuner'}", border=True,
               height="stretch")
-    st.metric("Högst rankad", top["unit"] if top is not None else fmt.MISSING, border=True, height="stretch",
+    st.metric("Högst rankad", fmt.md_text(top["unit"]) if top is not None else fmt.MISSING, border=True, height="stretch",
               help="Högst totalpoäng med vikterna ovan.")
     st.metric("Kriterieversion", criteria.version, border=True, height="stretch",
               help=f"Kriterier och gränser: {criteria.path.name}.")
@@ -129,7 +120,8 @@ if n_listed:
         if diffs.empty:
             st.markdown(":green-background[Listan och beräkningen är överens.]")
         else:
-            st.markdown("  \n".join(f":orange-background[{r.unit}]: {r.disagreement}" for r in diffs.itertuples()))
+            st.markdown("  \n".join(f":orange-background[{fmt.md_text(r.unit)}]: {fmt.md_text(r.disagreement)}"
+                                    for r in diffs.itertuples()))
 else:
     st.caption("Distriktets egen lista över prioriterade föreningar är inte inläst (filtyp prioriterade).")
 
@@ -187,8 +179,8 @@ detail = pd.DataFrame([
     for c in criteria.items
 ])
 st.markdown(
-    f"**{row['unit']}**: plats {fmt.integer(row['rank'])}, {fmt.number(row['total'], 0)} poäng, uppfyller "
-    f"{row['n_meets']} av {row['n_known']} kriterier med uppgift ({row['meets_text']})."
+    f"**{fmt.md_text(row['unit'])}**: plats {fmt.integer(row['rank'])}, {fmt.number(row['total'], 0)} poäng, "
+    f"uppfyller {row['n_meets']} av {row['n_known']} kriterier med uppgift ({fmt.md_text(row['meets_text'])})."
 )
 iu.table(
     detail,
@@ -200,7 +192,7 @@ iu.table(
 
 iu.small_print(
     source=(f"Kriterier: {criteria.path.name}, version {criteria.version}. Mandat: Valrummets mandatberäkning "
-            f"(vallagen 14 kap.), kommunfullmäktige {b}. Valresultat: SCB och Valmyndigheten. Aktivitetsdata: "
+            f"(vallagen 14 kap.), kommunfullmäktige {b}. Valresultat: {q.source_text((a, b))}. Aktivitetsdata: "
             + iu.origin_caption(["foreningar", "aktivister", "valstugor", "hyresratter", "prioriterade"]) + "."),
     definition=(
         "Poäng per kriterium = platsen bland enheterna med uppgift, 0 (sämst) till 100 (bäst); totalpoäng = vägt "

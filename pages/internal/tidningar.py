@@ -14,7 +14,7 @@ iu.activity_notice(["tidningar"])
 
 with st.container(horizontal=True, vertical_alignment="bottom", key="tidningar_val"):
     election = state.election_selector()
-    a, b = state.period_selector(q.year_pairs())
+    a, b = state.period_selector(q.year_pairs(), default=iu.activity_period(["tidningar"]))
 label = ELECTION_LABEL[election]
 period = state.period_text((a, b))
 party_name = q.party_name(iu.PARTY)
@@ -79,7 +79,7 @@ else:
 if n_data:
     top = df[df["per_voter"].notna()].head(5)
     st.markdown("**Flest exemplar per röstberättigad**  \n" + "  \n".join(
-        f"{i}. {r.kommun}: {fmt.number(r.per_voter, 2)}" for i, r in enumerate(top.itertuples(), start=1)))
+        f"{i}. {fmt.md_text(r.kommun)}: {fmt.number(r.per_voter, 2)}" for i, r in enumerate(top.itertuples(), start=1)))
 
 if activity.info("tidningar").origin == activity.ORIGIN_STANDARD:
     summary = activity.default_summary()
@@ -108,7 +108,7 @@ iu.table(
 )
 
 iu.small_print(
-    source=f"Aktivitetsdata: {iu.origin_caption(['tidningar'])}. Valresultat: SCB och Valmyndigheten – se Om data.",
+    source=f"Aktivitetsdata: {iu.origin_caption(['tidningar'])}. Valresultat: {q.source_text((a, b))} – se Om data.",
     definition=(
         f"Exemplar per röstberättigad = utdelade exemplar (annars tryckta) / röstberättigade i kommunvalet {b}; där "
         "bara kvoten är känd (valutvärderingen 2023) används den som den är. r = Pearsons korrelation; linjen är en "

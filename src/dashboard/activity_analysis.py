@@ -10,8 +10,8 @@ Conventions:
   chosen period (the election the effort was for).
 * Rates use the eligible voters of the kommun election of that year (röstberättigade i
   kommunvalet), as the 2023 evaluation did.
-* Distances are measured in SWEREF 99 TM (EPSG:3006, metres). A voting district counts as "near"
-  a cabin when its centroid is within the radius: an approximation that the pages state.
+* Positions are projected to SWEREF 99 TM (EPSG:3006, metres). Cabin coverage, gaps and the
+  door-knocking measures of the field map are in `dashboard.field`.
 """
 from __future__ import annotations
 
@@ -25,9 +25,6 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
-
-RADIUS_M = 1000  # "within 1 km of a cabin"
-GAP_QUANTILE = 0.75  # "high" share or growth: the top quarter of the county's districts
 
 _TO_SWEREF = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 
@@ -243,18 +240,6 @@ def positioned(cabins: pd.DataFrame) -> pd.DataFrame:
     return have.assign(x=x, y=y)
 
 
-def nearest_distance_m(px, py, cx, cy) -> np.ndarray:
-    """Distance (m) from each point (px, py) to the nearest of the points (cx, cy); inf if none."""
-    px, py = np.asarray(px, dtype="float64"), np.asarray(py, dtype="float64")
-    if len(cx) == 0:
-        return np.full(len(px), np.inf)
-    tree = shapely.STRtree(shapely.points(np.asarray(cx, dtype="float64"), np.asarray(cy, dtype="float64")))
-    (src, _), dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
-    out = np.full(len(px), np.inf)
-    out[src] = dist
-    return out
-
-
 def district_of_points(x, y, districts: Districts) -> list[str | None]:
     """The voting district each point lies in (None outside every district)."""
     tree = shapely.STRtree(districts.polygons)
@@ -265,106 +250,3 @@ def district_of_points(x, y, districts: Districts) -> list[str | None]:
     for p, d in zip(pts, polys):
         out[int(p)] = codes[int(d)]
     return out
-
-
-def district_distances(districts: Districts, cabins: pd.DataFrame) -> pd.DataFrame:
-    """Per district: distance from its centroid to the nearest positioned cabin (metres, NaN
-    when no cabin has a position)."""
-    pos = positioned(cabins)
-    frame = districts.frame.copy()
-    if pos.empty:
-        frame["cabin_m"] = np.nan
-    else:
-        frame["cabin_m"] = nearest_distance_m(frame["x"], frame["y"], pos["x"], pos["y"])
-    return frame
-
-
-def cabin_coverage(
-    kommuner: pd.DataFrame,
-    cabins: pd.DataFrame,
-    district_eligible: pd.DataFrame,
-    distances: pd.DataFrame,
-    eligible: pd.DataFrame,
-    radius_m: float = RADIUS_M,
-) -> pd.DataFrame:
-    """Coverage per municipality.
-
-    `district_eligible`: district_code, eligible (kommun election of the campaign year);
-    `distances`: district_distances(); `eligible`: kommunkod, eligible.
-    Columns: cabins (NA when the file has none for the municipality), positioned, shifts,
-    cabins_per_10k, near_pct (share of eligible voters living in districts whose centroid is
-    within `radius_m` of a cabin; NA when a cabin of the municipality has no position, or no
-    cabin at all has one), unpositioned.
-    """
-    c = cabins.assign(
-        _pos=(cabins["lat"].notna() & cabins["lon"].notna()).astype("int64"),
-        _one=1,
-    )
-    counts = per_kommun(c, {"_one": "cabins", "_pos": "positioned", "pass": "shifts"}, kommuner)
-    out = kommuner[["kommunkod"]].merge(eligible[["kommunkod", "eligible"]], on="kommunkod", how="left")
-    out = out.merge(counts.drop(columns="rows"), on="kommunkod", how="left")
-    for col in ("cabins", "positioned"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
-    out["unpositioned"] = (out["cabins"] - out["positioned"]).astype("Int64")
-    out["cabins_per_10k"] = _per(out["cabins"], out["eligible"], 10_000)
-
-    d = distances[["district_code", "kommunkod", "cabin_m"]].merge(
-        district_eligible[["district_code", "eligible"]], on="district_code", how="left"
-    )
-    d = d[pd.to_numeric(d["eligible"], errors="coerce") > 0]
-    d = d.assign(
-        _near=np.where(d["cabin_m"] <= radius_m, d["eligible"].astype("float64"), 0.0),
-        _all=d["eligible"].astype("float64"),
-    )
-    near = d.groupby("kommunkod").agg(near=("_near", "sum"), total=("_all", "sum")).reset_index()
-    out = out.merge(near, on="kommunkod", how="left")
-    any_position = bool(distances["cabin_m"].notna().any())
-    all_known = out["unpositioned"].fillna(0).eq(0)
-    out["near_eligible"] = out["near"].where(any_position & all_known)
-    out["near_pct"] = _per(out["near"], out["total"], 100).where(any_position & all_known)
-    return out.drop(columns=["near", "total"])
-
-
-def cabin_gaps(
-    districts: pd.DataFrame,
-    by: str = "endera",
-    quantile: float = GAP_QUANTILE,
-    radius_m: float = RADIUS_M,
-) -> tuple[pd.DataFrame, dict[str, float | None]]:
-    """Districts with a high share or a large gain and no cabin within `radius_m`.
-
-    `districts`: one row per district with share_to, change_pp, cabin_m (and names, eligible).
-    `by`: "andel" (share in the top quarter), "okning" (change in the top quarter) or "endera".
-    Returns the gaps (largest share or gain first) and the thresholds used.
-    """
-    d = districts[~districts.get("is_collection", pd.Series(False, index=districts.index)).fillna(False)]
-    share = pd.to_numeric(d["share_to"], errors="coerce")
-    change = pd.to_numeric(d["change_pp"], errors="coerce")
-    t_share = float(share.quantile(quantile)) if share.notna().any() else None
-    t_change = float(change.quantile(quantile)) if change.notna().any() else None
-    high_share = share >= t_share if t_share is not None else pd.Series(False, index=d.index)
-    high_change = change >= t_change if t_change is not None else pd.Series(False, index=d.index)
-    wanted = {"andel": high_share, "okning": high_change}.get(by, high_share | high_change)
-    far = pd.to_numeric(d["cabin_m"], errors="coerce") > radius_m
-    gaps = d[wanted & far].copy()
-    reasons = np.where(high_share[wanted & far] & high_change[wanted & far], "hög andel och stor ökning",
-                       np.where(high_share[wanted & far], "hög andel", "stor ökning"))
-    gaps["reason"] = reasons
-    gaps["cabin_km"] = pd.to_numeric(gaps["cabin_m"], errors="coerce") / 1000
-    sort = "change_pp" if by == "okning" else "share_to"
-    gaps = gaps.sort_values(sort, ascending=False, na_position="last").reset_index(drop=True)
-    return gaps, {"share": t_share, "change": t_change}
-
-
-def near_share(distances: pd.DataFrame, district_eligible: pd.DataFrame, radius_m: float = RADIUS_M) -> float | None:
-    """Share (%) of all eligible voters of the districts that live in a district within
-    `radius_m` of a positioned cabin; None when no cabin has a position or no electorate is known."""
-    if not distances["cabin_m"].notna().any():
-        return None
-    d = distances[["district_code", "cabin_m"]].merge(district_eligible[["district_code", "eligible"]],
-                                                      on="district_code", how="inner")
-    e = pd.to_numeric(d["eligible"], errors="coerce").astype("float64")
-    total = e[e > 0].sum()
-    if not total:
-        return None
-    return float(e[(e > 0) & (d["cabin_m"] <= radius_m)].sum() / total * 100)

@@ -13,7 +13,8 @@ Two ways to log in, configured in `.streamlit/secrets.toml` or environment varia
   unless `allow_any_account = true` (e.g. a provider that only knows the party's own accounts).
 * Built-in: a shared password and/or per-person passwords, stored only as argon2 hashes
   (`python -m dashboard serve --hash-password` makes one). Failed attempts slow down
-  exponentially per name and client address, server-side. The login lasts for the browser
+  exponentially per browser tab and per name and client address, server-side, in a file the
+  app processes of a host share (dashboard.login_throttle). The login lasts for the browser
   tab's session (a reload asks again); OIDC logins are kept in Streamlit's signed cookie.
 
 | environment variable | secrets `[valrummet]` | meaning |
@@ -29,14 +30,11 @@ Importing this module also stops clients from emptying the shared caches (`guard
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import os
 import re
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +42,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .errors import ValrummetError
+from .fmt import md_text
+from .login_throttle import ADDRESS_TIER, SESSION_TIER, Throttle, shared_throttle  # noqa: F401
 from .page_registry import INTERNAL_PAGES, PageSpec, page
 from .paths import REPO_ROOT
 
@@ -52,6 +52,7 @@ _LOG = logging.getLogger(__name__)
 SECTION = "valrummet"
 LOGIN_PATH = "logga_in"
 _USER_KEY = "_valrummet_user"  # session_state: {"name": ..., "method": "lösenord"}
+_OIDC_SEEN_KEY = "_valrummet_oidc_seen"  # the OIDC account already written to the audit log
 _TRUE = {"1", "true", "ja", "yes", "on"}
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -215,75 +216,24 @@ def settings() -> Settings:
     return load_settings(os.environ, _secrets())
 
 
-# --- slow-down after failed attempts ---------------------------------------------------------
-
-
-class Throttle:
-    """Exponential wait after failed logins, per key (name + client address), in this process.
-
-    The first `free` failures cost nothing; after that each failure doubles the wait, from
-    `base` seconds up to `cap`. A success forgets the key; idle keys are forgotten after `forget`.
-    """
-
-    def __init__(self, free: int = 3, base: float = 2.0, cap: float = 300.0, forget: float = 3600.0,
-                 clock: Callable[[], float] = time.monotonic):
-        self.free, self.base, self.cap, self.forget, self.clock = free, base, cap, forget, clock
-        self._lock = threading.Lock()
-        self._state: dict[str, tuple[int, float, float]] = {}  # key -> (failures, locked_until, last)
-
-    def wait(self, key: str) -> float:
-        """Seconds before `key` may try again (0 = now)."""
-        with self._lock:
-            failures, until, _ = self._state.get(key, (0, 0.0, 0.0))
-            return max(0.0, until - self.clock())
-
-    def failed(self, key: str) -> float:
-        """Record a failure; returns the wait it imposes."""
-        now = self.clock()
-        with self._lock:
-            self._prune(now)
-            failures, _, _ = self._state.get(key, (0, 0.0, 0.0))
-            failures += 1
-            delay = 0.0 if failures <= self.free else min(self.cap, self.base * 2 ** (failures - self.free - 1))
-            self._state[key] = (failures, now + delay, now)
-            return delay
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._state.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        if len(self._state) > 10_000:  # bound memory under a flood of names
-            for k, (_, until, last) in list(self._state.items()):
-                if now - last > self.forget and until <= now:
-                    del self._state[k]
-
-
-THROTTLE = Throttle()
+# --- slow-down after failed attempts (dashboard.login_throttle) --------------------------------
 
 
 def client_address() -> str:
-    """The viewer's address: behind our proxy (a loopback peer) the X-Real-IP it sets."""
-    import streamlit as st
+    """The viewer's address (dashboard.clients: X-Real-IP only from a configured proxy)."""
+    from .clients import current_address
 
+    return current_address()
+
+
+def _session_id() -> str:
     try:
-        ip = st.context.ip_address
-        headers = st.context.headers
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return ctx.session_id if ctx else ""
     except Exception:
-        return "okänd"
-    peer_is_local = True
-    if ip:
-        try:
-            peer_is_local = ipaddress.ip_address(ip).is_loopback
-        except ValueError:
-            peer_is_local = False
-    if peer_is_local:
-        forwarded = (headers.get("X-Real-Ip") or headers.get("X-Real-IP") or "").strip()
-        if not forwarded:
-            forwarded = (headers.get("X-Forwarded-For") or "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded
-    return ip or "lokal"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -300,12 +250,19 @@ def _wait_text(seconds: float) -> str:
 
 
 def check_password(conf: Settings, name: str, password: str, client: str,
-                   throttle: Throttle = THROTTLE) -> LoginResult:
-    """Check a built-in login; every failure feeds the throttle for name+client and client."""
+                   throttle: Throttle | None = None, session: str = "") -> LoginResult:
+    """Check a built-in login; the attempt is counted for the tab (`session`) and for the name
+    at the client's address before the password is verified (see `Throttle`)."""
+    from .clients import client_key
+
+    throttle = throttle or shared_throttle()
     name = (name or "").strip()
-    keys = (f"{name.lower()}|{client}", f"*|{client}")
-    wait = max(throttle.wait(k) for k in keys)
+    keys = {f"a|{name.lower()}|{client_key(client)}": ADDRESS_TIER.free}
+    if session:
+        keys[f"s|{session}"] = SESSION_TIER.free
+    wait, delay = throttle.attempt(keys)
     if wait > 0:
+        _LOG.warning("login refused (waiting %.0f s): name=%r from %s", wait, name, client)
         return LoginResult(False, message=f"För många felaktiga försök. Vänta {_wait_text(wait)} och försök igen.",
                            wait=wait)
     user = None
@@ -318,11 +275,9 @@ def check_password(conf: Settings, name: str, password: str, client: str,
     else:
         verify_password(_DUMMY_HASH, password)  # same cost as a real check
     if user:
-        for k in keys:
-            throttle.succeeded(k)
-        _LOG.info("login ok: %s from %s", user, client)
+        throttle.succeeded(*keys)
+        _LOG.info("login ok: %s from %s", user, client, extra={"audit": True})
         return LoginResult(True, user=user)
-    delay = max(throttle.failed(k) for k in keys)
     _LOG.warning("login failed: name=%r from %s", name, client)
     what = "Fel namn eller lösenord." if conf.users else "Fel lösenord."
     if delay > 0:
@@ -366,7 +321,11 @@ def current_user(conf: Settings | None = None) -> str | None:
     if conf is not None and conf.oidc_login:
         info = _oidc_user()
         if info and oidc_allowed(conf, info.get("email")):
-            return str(info.get("email") or info.get("name") or "inloggad")
+            user = str(info.get("email") or info.get("name") or "inloggad")
+            if st.session_state.get(_OIDC_SEEN_KEY) != user:  # once per session: the audit line
+                st.session_state[_OIDC_SEEN_KEY] = user
+                _LOG.info("login ok (OIDC): %s from %s", user, client_address(), extra={"audit": True})
+            return user
     return None
 
 
@@ -419,7 +378,8 @@ def requested_path() -> str:
 
     A browser opening a URL sends the path; later runs of the same page (a form submit,
     st.rerun) send only the page's hash, which is the hash of its url path. The path is kept in
-    the session so those runs still find it; internal pages are recognised by their hash too.
+    the session so those runs still find it. Any other hash – an internal page's or a made-up
+    one – gets the same answer (""): a hash must not confirm which page names exist.
     """
     import streamlit as st
     from streamlit.util import calc_hash
@@ -440,9 +400,6 @@ def requested_path() -> str:
         stored = st.session_state.get(_REQUESTED_KEY)
         if stored and calc_hash(stored) == page_hash:
             return stored
-        for spec in INTERNAL_PAGES:
-            if calc_hash(spec.url_path) == page_hash:
-                return spec.url_path
     return ""
 
 
@@ -485,7 +442,11 @@ def logout() -> None:
     """Forget the viewer (and everything the session held); OIDC also drops its cookie."""
     import streamlit as st
 
-    method = (st.session_state.get(_USER_KEY) or {}).get("method")
+    stored = st.session_state.get(_USER_KEY) or {}
+    method = stored.get("method")
+    who = stored.get("name") or st.session_state.get(_OIDC_SEEN_KEY)
+    if who:
+        _LOG.info("logout: %s from %s", who, client_address(), extra={"audit": True})
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if method is None and _oidc_user():
@@ -512,7 +473,7 @@ def login_view() -> None:
     user = current_user(conf)
     if user:
         st.title("Du är inloggad")
-        st.markdown(f"Inloggad som **{user}**. De interna sidorna finns under *Internt* i menyn.")
+        st.markdown(f"Inloggad som **{md_text(user)}**. De interna sidorna finns under *Internt* i menyn.")
         st.button("Logga ut", icon=":material/logout:", on_click=logout, key="vr_logout_page")
         return
 
@@ -531,7 +492,8 @@ def login_view() -> None:
 
     info = _oidc_user()
     if info and not oidc_allowed(conf, info.get("email")):
-        st.error(f"Kontot {info.get('email') or info.get('name') or ''} har inte behörighet till de interna sidorna.",
+        st.error(f"Kontot {md_text(info.get('email') or info.get('name') or '')} har inte behörighet till de "
+                 "interna sidorna.",
                  icon=":material/block:")
         st.button("Logga ut från kontot", on_click=st.logout, key="vr_oidc_logout")
     elif conf.oidc_login:
@@ -557,7 +519,7 @@ def login_view() -> None:
                                      autocomplete="current-password")
             submitted = st.form_submit_button("Logga in", type="primary", icon=":material/login:")
         if submitted:
-            result = check_password(conf, name, password, client_address())
+            result = check_password(conf, name, password, client_address(), session=_session_id())
             if result.ok:
                 log_in(result.user)
                 st.rerun()
@@ -599,3 +561,34 @@ def guard_clear_cache() -> bool:
 
 
 guard_clear_cache()
+
+
+# --- roles (issue 20: the booking calendar's coordinators) ------------------------------------
+
+COORDINATOR = "coordinator"
+
+
+def load_roles(env: Mapping[str, str], secrets: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Role -> the lower-case names (built-in login) or e-mails (OIDC) that have it.
+
+    `[valrummet.roles]` in secrets (`coordinator = ["anna", "bo@example.se"]`); the environment
+    variable VALRUMMET_COORDINATORS (names separated by commas or spaces) wins for `coordinator`.
+    Roles need a per-person login: the shared password's "user" never has one."""
+    section = dict((secrets.get(SECTION) or {}).get("roles") or {})
+    roles = {str(role): _as_set(names) for role, names in section.items()}
+    if env.get("VALRUMMET_COORDINATORS"):
+        roles[COORDINATOR] = _as_set(env["VALRUMMET_COORDINATORS"])
+    return roles
+
+
+def user_roles(user: str | None = None) -> frozenset[str]:
+    """The roles of `user`, by default the session's logged-in viewer (none when logged out)."""
+    user = current_user() if user is None else user
+    if not user or user == "gemensamt lösenord":
+        return frozenset()
+    key = user.strip().lower()
+    return frozenset(role for role, names in load_roles(os.environ, _secrets()).items() if key in names)
+
+
+def has_role(role: str) -> bool:
+    return role in user_roles()

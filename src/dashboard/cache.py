@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from typing import Any, Callable
 
 import streamlit as st
@@ -70,3 +71,34 @@ def resource(max_entries: int | None = None, key: Callable[..., Any] | None = No
         return call
 
     return decorate
+
+
+class ByIdentity:
+    """Values derived from objects that a cache holds (the same object on every rerun), found
+    by the object's identity, so a rerun neither hashes nor copies it. An entry goes when its
+    object is collected, so a new object at a reused address never finds a stale value."""
+
+    def __init__(self):
+        self._entries: dict[tuple[int, Any], tuple[weakref.ref, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, obj, extra, make: Callable[[], Any]):
+        """The value for (`obj`, `extra`), made by `make()` the first time."""
+        key = (id(obj), extra)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0]() is obj:
+            return hit[1]
+        value = make()
+
+        def forget(ref, key=key):
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and entry[0] is ref:
+                    del self._entries[key]
+
+        with self._lock:
+            self._entries[key] = (weakref.ref(obj, forget), value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -50,9 +50,13 @@ def ranked_bars(
     x_title: str,
     signed: bool = True,
     highlight: str | None = None,
+    mark_col: str | None = None,
+    mark: str = " (prel.)",
 ) -> go.Figure:
     """Horizontal bars, largest at the top, value printed at each bar; missing values
-    listed at the bottom with "uppgift saknas" instead of a bar."""
+    listed at the bottom with "uppgift saknas" instead of a bar. Rows where the boolean
+    `mark_col` is true get `mark` after their name (e.g. a preliminary count): beside the
+    name, where there is room on a phone, rather than after the value."""
     d = df.assign(_v=pd.to_numeric(df[value_col], errors="coerce"))
     # plotly draws the first category at the bottom: missing rows first, then ascending,
     # so the largest value ends up at the top
@@ -61,7 +65,11 @@ def ranked_bars(
         NEUTRAL if pd.isna(v) else (GAIN if v > 0 else LOSS if v < 0 else NEUTRAL) if signed else BAR
         for v in d["_v"]
     ]
-    names = [f"<b>{n}</b>" if highlight is not None and n == highlight else n for n in d[name_col]]
+    marked = d[mark_col].fillna(False).astype(bool) if mark_col and mark_col in d else [False] * len(d)
+    names = [
+        (f"<b>{n}</b>" if highlight is not None and n == highlight else n) + (mark if m else "")
+        for n, m in zip(d[name_col], marked)
+    ]
     fig = go.Figure(
         go.Bar(
             x=d["_v"].fillna(0),
@@ -94,11 +102,14 @@ def small_multiples(
     x_title: str,
     reference_name: str | None = None,
     signed: bool = False,
+    mark_col: str | None = None,
+    mark: str = " (prel.)",
 ) -> go.Figure:
     """One panel per facet (e.g. per election), stacked vertically so phones can read it.
 
     Each panel has one horizontal bar per name in the order of `df`; the reference row
-    (the county) is dark grey with a hatch pattern and its name says "referens".
+    (the county) is dark grey with a hatch pattern and its name says "referens". A name whose
+    row has the boolean `mark_col` true gets `mark` in that panel (a preliminary count).
     """
     fig = make_subplots(
         rows=len(facets), cols=1, shared_xaxes=True, vertical_spacing=0.08,
@@ -114,10 +125,11 @@ def small_multiples(
             (NEUTRAL if pd.isna(v) else BAR)
             for v, ref in zip(values, is_ref)
         ]
+        marked = sub[mark_col].fillna(False).astype(bool) if mark_col and mark_col in sub else [False] * len(names)
         fig.add_trace(
             go.Bar(
                 x=values.fillna(0),
-                y=names,
+                y=[n + (mark if m else "") for n, m in zip(names, marked)],
                 orientation="h",
                 marker={"color": colours, "pattern": {"shape": ["/" if r else "" for r in is_ref]}},
                 text=sub[text_col].fillna(MISSING),

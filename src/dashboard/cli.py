@@ -52,8 +52,27 @@ def _run_query(args) -> int:
     elif args.format == "table":
         sys.stdout.write(df.to_string(index=False) + "\n")
     else:
-        df.to_csv(sys.stdout, index=False)
+        from .spreadsheet import safe_frame
+
+        safe_frame(df).to_csv(sys.stdout, index=False)  # names from imported files: no formulas
+    note = preliminary_note(df)
+    if note:  # stderr: the output itself stays machine-readable; its count_status columns say the same
+        print(note, file=sys.stderr)
     return 0
+
+
+def preliminary_note(df) -> str:
+    """"Obs: 25 av 26 rader vilar på preliminära siffror (preliminärt, valnatten): count_status_to
+    = preliminary." for a result whose count-status columns hold preliminary rows; else ""."""
+    cols = [c for c in df.columns if str(c).startswith("count_status")]
+    if not cols or not len(df):
+        return ""
+    prel = df[cols].astype("object").eq("preliminary")
+    n = int(prel.any(axis=1).sum())
+    if not n:
+        return ""
+    which = ", ".join(f"{c} = preliminary" for c in cols if prel[c].any())
+    return f"Obs: {n} av {len(df)} rader vilar på preliminära siffror (preliminärt, valnatten): {which}."
 
 
 def _chosen(argv: list[str]) -> str | None:

@@ -7,6 +7,7 @@ text searches (tests, screen readers, copy-paste) find what they expect.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -102,3 +103,30 @@ def with_text(df: pd.DataFrame, **kinds: str) -> pd.DataFrame:
         func = _KINDS[kind]
         out[f"{col}_txt"] = [func(v) for v in out[col]] if col in out.columns else MISSING
     return out
+
+
+# Characters that start Markdown or Streamlit markup anywhere in a line: emphasis, code, links and
+# images, HTML and autolinks, tables, strike-through, LaTeX, directives (`:red[…]`). A backslash
+# before ASCII punctuation is a literal in CommonMark. What only matters in some places is escaped
+# only there, so ordinary names and file names keep their text: `_` between letters (never
+# emphasis there), `:` and `.` where they would make a link (`http://`, `www.`) or an icon
+# (`:material/…:`), and a list marker at the start.
+_MD_ALWAYS = set("\\`*{}[]<>#|~$!")
+_MD_PLACES = re.compile(r"(?<![0-9A-Za-zÀ-ÿ])_|_(?![0-9A-Za-zÀ-ÿ])|:(?=//)|:(?=[\w-]+/)|(?<=\bwww)\.",
+                        re.IGNORECASE)
+_MD_LINE_START = re.compile(r"^(\s*|\s*\d+)([-+]|(?<=\d)[.)])")
+
+
+def md_text(value: Any) -> str:
+    """Text from data or a file, made safe inside Markdown: shown exactly as written, never
+    bold, a link or an image fetched from someone's server (issue 16). Line breaks become spaces.
+    Use for every name that can come from an uploaded or imported file (associations, cabins,
+    file names, area and party names) before it goes into st.markdown, an alert, a caption, a
+    title, a label or a metric.
+    """
+    if value is None:
+        return ""
+    text = " ".join(str(value).replace("\r", " ").split("\n"))
+    text = "".join("\\" + ch if ch in _MD_ALWAYS else ch for ch in text)
+    text = _MD_PLACES.sub(lambda m: "\\" + m.group(0), text)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)

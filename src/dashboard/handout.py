@@ -15,7 +15,7 @@ import streamlit as st
 
 from . import cache, fmt
 from . import queries as q
-from .state import COUNTY, ELECTION_LABEL, ELECTIONS
+from .state import COUNTY, ELECTION_DEFINITE, ELECTION_LABEL, ELECTIONS
 
 # What the printout leaves out and how the page is set. Streamlit's own header holds the top
 # navigation and the toolbar; the keyed containers are this page's selectors and app.py's chrome.
@@ -49,9 +49,23 @@ def rank(df: pd.DataFrame, kommunkod: str) -> tuple[int, int] | None:
     return (int(hit[0]) + 1, len(known)) if len(hit) else None
 
 
+def _prel(row: pd.Series | None, side: str | None = None) -> str:
+    """" (prel.)" when the row's figure of `side` (None: either year) rests on a preliminary count
+    (short: the A4 table has nine columns; the caption says what it means)."""
+    if row is None:
+        return ""
+    sides = (side,) if side else ("from", "to")
+    return " (prel.)" if any(row.get(f"count_status_{s}") == "preliminary" for s in sides) else ""
+
+
 def results_table(view: pd.DataFrame, ranks: dict[str, tuple[int, int] | None], kommunkod: str,
-                  a: int, b: int) -> pd.DataFrame:
-    """One row per election, Swedish text cells: shares, change, votes, turnout, rank, county."""
+                  a: int, b: int, rank_prel: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per election, Swedish text cells: shares, change, votes, turnout, rank, county.
+    A row whose municipal figures rest on a preliminary count says so in its first cell
+    ("Regionval (prel.)"), as does a rank among municipalities of which some are preliminary
+    (`rank_prel`: how many, per election). Marks stay out of the number cells: the A4 table has
+    nine columns, and the caption says what "(prel.)" means."""
+    rank_prel = rank_prel or {}
     rows = []
     for election in ELECTIONS:
         here = view[(view["election"] == election) & (view["kommunkod"] == kommunkod)]
@@ -59,16 +73,19 @@ def results_table(view: pd.DataFrame, ranks: dict[str, tuple[int, int] | None], 
         r = here.iloc[0] if len(here) else None
         c = county.iloc[0] if len(county) else None
         place = ranks.get(election)
+        n_prel = rank_prel.get(election, 0)
         rows.append({
-            "Val": ELECTION_LABEL[election],
+            "Val": ELECTION_LABEL[election] + _prel(r),
             f"Andel {a}": r["share_from_txt"] if r is not None else fmt.MISSING,
             f"Andel {b}": r["share_to_txt"] if r is not None else fmt.MISSING,
             "Förändring": r["change_pp_txt"] if r is not None else fmt.MISSING,
             f"Röster {b}": r["votes_to_txt"] if r is not None else fmt.MISSING,
             f"Valdeltagande {b}": r["turnout_to_txt"] if r is not None else fmt.MISSING,
-            "Plats i länet (förändring)": f"{place[0]} av {place[1]}" if place else fmt.MISSING,
-            f"Länet {b}": c["share_to_txt"] if c is not None else fmt.MISSING,
-            "Länet förändring": c["change_pp_txt"] if c is not None else fmt.MISSING,
+            "Plats i länet (förändring)": (
+                f"{place[0]} av {place[1]}" + (" (prel.)" if n_prel else "") if place else fmt.MISSING
+            ),
+            f"Hela länet {b}": c["share_to_txt"] + _prel(c, "to") if c is not None else fmt.MISSING,
+            "Hela länet, förändring": c["change_pp_txt"] + _prel(c) if c is not None else fmt.MISSING,
         })
     return pd.DataFrame(rows)
 
@@ -97,13 +114,35 @@ def seat_lines(view: pd.DataFrame, kommunkod: str, b: int) -> list[str]:
     ]
 
 
+def seat_count_status(kommunkod: str, b: int, party: str) -> str | None:
+    """'final' / 'preliminary' of the votes the seats of `b` were computed from (the municipal
+    council's and the region's; preliminary if either is), None without seat margins."""
+    statuses = []
+    for election, area in (("kommun", kommunkod), ("region", COUNTY)):
+        margins = q.seat_margins(election, b, party)
+        if margins is not None and "count_status" in margins:
+            statuses += list(margins.loc[margins["area"] == area, "count_status"])
+    if not statuses:
+        return None
+    return "preliminary" if "preliminary" in statuses else "final"
+
+
 @cache.resource(max_entries=256)
 def sheet(kommunkod: str, a: int, b: int, party: str) -> dict:
     """The public part of the sheet, built once per choice: {"results": results_table(...),
-    "seats": seat_lines(...)} (the pandas work behind them is ~30 ms; reruns reuse it)."""
+    "seats": seat_lines(...), "seat_status": seat_count_status(...), "rank_note": what "(prel.)"
+    means and how many municipalities of each ranking rest on a preliminary count} (the pandas
+    work behind them is ~30 ms; reruns reuse it)."""
     view = kommun_frame(kommunkod, a, b, party)
-    ranks = {e: rank(q.municipality_change(e, a, b, party), kommunkod) for e in ELECTIONS}
-    return {"results": results_table(view, ranks, kommunkod, a, b), "seats": seat_lines(view, kommunkod, b)}
+    changes = {e: q.municipality_change(e, a, b, party) for e in ELECTIONS}
+    ranks = {e: rank(df, kommunkod) for e, df in changes.items()}
+    rank_prel = {e: int((q.preliminary_mask(df) & df["change_pp"].notna()).sum()) for e, df in changes.items()}
+    prel = q.preliminary_mask(view[view["kommunkod"] == kommunkod]).any()
+    ranked = [f"{ELECTION_DEFINITE[e]} {n} av {len(changes[e])} kommuner" for e in ELECTIONS if (n := rank_prel[e])]
+    rank_note = ("(prel.) = valnattens preliminära räkning" + (f" (i {', '.join(ranked)})" if ranked else "")
+                 + "; gäller kommunens siffror och platsen i länet.") if ranked or prel else ""
+    return {"results": results_table(view, ranks, kommunkod, a, b, rank_prel), "seats": seat_lines(view, kommunkod, b),
+            "seat_status": seat_count_status(kommunkod, b, party), "rank_note": rank_note}
 
 
 def _value(frame: pd.DataFrame, kommunkod: str, column: str):

@@ -1,13 +1,12 @@
 """Shared pieces of the internal pages (activity, priorities, imports).
 
 What the public helpers (`ui`, `charts`, `maps`) lack: tables with decimal columns, the
-activity-data notice, a scatter with a fitted line, a cabin map, the small print without a
+activity-data notice, a scatter with a fitted line, the small print without a
 hard dependency on the Om data page, and cached loaders of the inputs the pages share.
 Figure builders are pure; the rest draws with Streamlit.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import activity, fmt, maps, ui
+from . import activity, cache, fmt, render_memo, state, ui
 from . import activity_analysis as aa
 from . import queries as q
 from .charts import GAIN, LOSS
@@ -31,23 +30,35 @@ DISTRICT_GEO_YEAR = 2022
 # --- notices ---------------------------------------------------------------------------------
 
 
+# Both read every type's pointer and version metadata (~20 small files per call); a page asks
+# several times per run, so the text is kept per state of the store (activity.token()).
+@cache.resource(max_entries=64)
+def _notice(types: tuple[str, ...] | None, token: str) -> tuple[str | None, bool]:
+    return activity.notice(list(types) if types else None), activity.is_synthetic()
+
+
 def activity_notice(types: Sequence[str] | None = None) -> None:
     """The sentence every internal page shows about where its activity numbers come from."""
-    text = activity.notice(list(types) if types else None)
-    if activity.is_synthetic():
+    text, synthetic = _notice(tuple(types) if types else None, activity.token())
+    if synthetic:
         st.warning(text, icon=":material/science:", title="Syntetiska demodata")
     elif text:
         st.info(text, icon=":material/info:")
 
 
-def origin_caption(types: Sequence[str]) -> str:
-    """"Tidningar: från valutvärderingen 2023 — ofullständig (9 rader)" for each type."""
+@cache.resource(max_entries=64)
+def _origin_caption(types: tuple[str, ...], token: str) -> str:
     parts = []
     for t in types:
         i = activity.info(t)
         when = f", importerad {i.imported_at[:16].replace('T', ' ')}" if i.imported_at else ""
         parts.append(f"{i.label}: {i.origin_label} ({fmt.integer(i.rows)} rader{when})")
     return "; ".join(parts)
+
+
+def origin_caption(types: Sequence[str]) -> str:
+    """"Tidningar: från valutvärderingen 2023 — ofullständig (9 rader)" for each type."""
+    return _origin_caption(tuple(types), activity.token())
 
 
 def small_print(source: str, definition: str, data_date: str) -> None:
@@ -93,7 +104,25 @@ def _formatter(kind: str):
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _styled(shown: pd.DataFrame, kinds: tuple[tuple[str, str], ...]):
     formats = {h: f for h, k in kinds if (f := _formatter(k)) is not None and h in shown.columns}
-    return shown.style.format(formats, na_rep=fmt.MISSING).hide(axis="index")
+    styler = shown.style.format(formats, na_rep=fmt.MISSING).hide(axis="index")
+    # Rendered once per content (render_memo), as ui.table does: a fixed uuid keeps the cached
+    # rendering valid for every table that shows the same content.
+    styler.set_uuid("vr")
+    render_memo.freeze(styler)
+    return styler
+
+
+# Tables of frames a cache holds (the same object on every rerun): display frame and Styler per
+# (frame, columns), found by identity, as ui.table does.
+_PARTS = cache.ByIdentity()
+
+
+def _parts(df: pd.DataFrame, present: Sequence["Col"]) -> tuple[pd.DataFrame, object]:
+    def make() -> tuple[pd.DataFrame, object]:
+        shown = display_frame(df, present)
+        return shown, _styled(shown, tuple((c.header, c.kind) for c in present))
+
+    return _PARTS.get(df, tuple(present), make)
 
 
 def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
@@ -107,25 +136,39 @@ def display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
     return out
 
 
+def text_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
+    """The table as Swedish text (for st.table and print): every cell formatted, missing = "uppgift saknas"."""
+    out = display_frame(df, cols)
+    for c in [c for c in cols if c.name in df.columns]:
+        f = _formatter(c.kind)
+        out[c.header] = [fmt.MISSING if fmt.is_missing(v) else (f(v) if f else str(v)) for v in out[c.header]]
+    return out
+
+
 def table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str = "",
-          height: int | str = "auto") -> None:
-    """A sortable table with Swedish formats ("uppgift saknas" for missing) and CSV + Excel."""
+          height: int | str = "auto", on_select=None) -> None:
+    """A sortable table with Swedish formats ("uppgift saknas" for missing) and CSV + Excel.
+
+    `on_select` (a callback) makes rows clickable (read the row with `ui.selected_row(key)`)."""
     present = [c for c in cols if c.name in df.columns]
-    shown = display_frame(df, present)
+    shown, styled = _parts(df, present)
     with st.container(key=f"{key}_box"):  # addressable as a unit (tests, CSS-free layout)
-        _table(shown, present, key=key, file_stem=file_stem, alt=alt, note=note, height=height)
+        _table(shown, styled, present, key=key, file_stem=file_stem, alt=alt, note=note, height=height,
+               on_select=on_select)
 
 
-def _table(shown: pd.DataFrame, present: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str,
-           height: int | str) -> None:
+def _table(shown: pd.DataFrame, styled, present: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str,
+           height: int | str, on_select=None) -> None:
     st.dataframe(
-        _styled(shown, tuple((c.header, c.kind) for c in present)),
+        styled,
         hide_index=True,
         key=key,
         height=height,
         alt=alt,
         placeholder=fmt.MISSING,
         column_config={shown.columns[0]: st.column_config.Column(pinned=True)} if len(shown.columns) else None,
+        on_select=on_select or "ignore",
+        selection_mode="single-row",
     )
     excel_cols = [ui.Col(c.header, c.header, "int" if c.kind == "int" else "pp" if c.kind == "pp" else
                          "pct" if c.kind in ("pct", "dec2") else "text") for c in present]
@@ -190,36 +233,29 @@ def scatter_fit(
     return fig
 
 
-def with_cabins(fig: go.Figure, cabins: pd.DataFrame) -> go.Figure:
-    """Add the positioned cabins as markers (hover: name, municipality, shifts)."""
-    pos = cabins[cabins["lat"].notna() & cabins["lon"].notna()]
-    if pos.empty:
-        return fig
-    kind = pos["typ"].fillna("valstuga") if "typ" in pos else pd.Series("valstuga", index=pos.index)
-    custom = np.column_stack([
-        pos["namn"].astype(str), pos["kommun"].astype(str), kind.astype(str),
-        [fmt.integer(v) for v in pos["pass"]],
-    ])
-    # A dark dot under a bright one reads on light and dark fills alike (map markers have no outline).
-    fig.add_trace(go.Scattermap(lat=pos["lat"], lon=pos["lon"], mode="markers", hoverinfo="skip",
-                                marker={"size": 14, "color": "#111111"}, name="valstugor (kant)"))
-    fig.add_trace(go.Scattermap(
-        lat=pos["lat"], lon=pos["lon"], mode="markers",
-        marker={"size": 9, "color": "#ffb000"},
-        customdata=custom,
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} (%{customdata[2]})<br>"
-                      "Bemannade pass: %{customdata[3]}<extra></extra>",
-        name="valstugor",
-    ))
-    return fig
-
-
-def cabin_map(geojson: dict, df: pd.DataFrame, cabins: pd.DataFrame, **choropleth_kwargs) -> go.Figure:
-    """A choropleth (maps.choropleth) with the cabins on top."""
-    return with_cabins(maps.choropleth(geojson, df, **choropleth_kwargs), cabins)
-
-
 # --- inputs the pages share (cached) -----------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _campaign_years(types: tuple[str, ...], token: str) -> frozenset[int]:
+    years: set[int] = set()
+    for t in types:
+        df = activity.current(t)
+        if "valår" in df.columns:
+            years |= {int(y) for y in df["valår"].dropna()}
+    return frozenset(years)
+
+
+def activity_period(types: Sequence[str]) -> tuple[int, int]:
+    """The year pair an activity page opens on: the default pair (2022 → 2026) once there is
+    activity data of `types` for its campaign, else the latest pair whose later year has some
+    (the embedded evaluation is of the 2022 campaign); the default pair when none has."""
+    pairs = q.year_pairs()
+    years = _campaign_years(tuple(types), activity.token())
+    with_data = [p for p in pairs if p[1] in years]
+    if state.DEFAULT_PERIOD in with_data or not with_data:
+        return state.default_pair(pairs)
+    return with_data[-1]
 
 
 def campaign_frame(name: str, year: int) -> pd.DataFrame:
@@ -241,17 +277,43 @@ def district_results(election: str, from_year: int, to_year: int) -> pd.DataFram
                  party=PARTY, county=COUNTY)
 
 
-@st.cache_resource(show_spinner=False)
-def district_geo(year: int = DISTRICT_GEO_YEAR) -> dict:
-    """All voting districts of the county (id = district_code)."""
-    path = data_dir() / "geo" / f"valdistrikt_{COUNTY}_{year}.geojson"
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {"type": "FeatureCollection",
-            "features": [{**f, "id": f["properties"]["district_code"]} for f in raw["features"]]}
-
-
 def districts(year: int = DISTRICT_GEO_YEAR) -> aa.Districts:
     return aa.load_districts(data_dir() / "geo" / f"valdistrikt_{COUNTY}_{year}.geojson")
+
+
+@dataclass(frozen=True)
+class PriorityCard:
+    card: pd.DataFrame  # priority.scorecard's frame (shared: copy before changing it)
+    seats: pd.DataFrame | None  # the seat margins used (None when the election has no votes)
+    by_association: bool  # one row per association (an association file is loaded)
+
+
+def priority_card(criteria, election: str, a: int, b: int, weights: dict, missing_zero: bool) -> PriorityCard:
+    """The priority scorecard (issue 5) for an election and period with the given weights:
+    per association when an association file is loaded, else per municipality. Used by
+    Prioriteringar and by the booking calendar's coverage of priority associations."""
+    from . import priority as P
+    from .state import ELECTION_DEFINITE, period_text
+
+    kommuner = q.municipalities()
+    change = q.municipality_change(election, a, b, PARTY)
+    seats = q.seat_margins(criteria.seat_election, b, PARTY)
+    cabins = campaign_frame("valstugor", b)
+    activists = campaign_frame("aktivister", b)
+    inputs = P.municipal_inputs(kommuner, change, kommun_eligible(b), seats, activity.rentals(), activists, cabins,
+                                criteria.peer_count)
+    associations = activity.associations()
+    by_association = len(associations) > 0
+    if by_association:
+        pos = aa.positioned(cabins)
+        cabin_district = pd.Series(aa.district_of_points(pos["x"], pos["y"], districts()), index=pos.index,
+                                   dtype="object").reindex(cabins.index)
+        inputs = P.association_inputs(associations, inputs, activists, cabins, district_results(election, a, b),
+                                      cabin_district)
+    context = {"seat_text": f"kommunfullmäktige {b}",
+               "change_text": f"i {ELECTION_DEFINITE[election]} {period_text((a, b))}"}
+    card = P.scorecard(inputs, criteria, weights, context=context, missing_as_zero=missing_zero)
+    return PriorityCard(card, seats, by_association)
 
 
 def coverage_notes(election: str, from_year: int, to_year: int) -> list[str]:

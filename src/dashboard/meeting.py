@@ -69,29 +69,36 @@ def overview_slides(view: dict[str, pd.DataFrame], party_name: str, a: int, b: i
             if area not in sub.index:
                 continue
             row = sub.loc[area]
-            title = str(row["title"]).split(" – ", 1)[-1]
+            title = str(row["name"])
+            prel = "preliminary" in (row.get("count_status_from"), row.get("count_status_to"))
             slides.append(Slide(
                 kicker=f"{party_name} · {ELECTION_DEFINITE[election].capitalize()} {b} · {title}",
                 value=fmt.pct(row.get("share_to")),
                 detail=change_text(row.get("change_pp"), a),
-                note=str(row["covers"]),
+                note=str(row["covers"]) + (" Preliminärt, valnatten." if prel else ""),
             ))
         if election in counts.index:
             c = counts.loc[election]
             n = int(c[["upp", "ned", "oförändrad", "saknas"]].sum())
+            prel = int(c.get("preliminärt", 0) or 0)
             slides.append(Slide(
                 kicker=f"{party_name} · {ELECTION_DEFINITE[election].capitalize()} {a} → {b} · kommunerna",
                 value=f"Upp i {int(c['upp'])} av {n}",
                 detail=f"ned i {int(c['ned'])}" + (f", uppgift saknas för {int(c['saknas'])}" if c["saknas"] else ""),
-                note="Antal av länets kommuner där andelen ökade respektive minskade.",
+                note="Antal av länets kommuner där andelen ökade respektive minskade."
+                + (f" Preliminärt, valnatten: {prel} av {n} kommuner." if prel else ""),
             ))
     for pattern, title in (("upp i alla tre", "Ökade i alla tre valen"), ("ned i alla tre", "Minskade i alla tre valen")):
-        names = list(movers.loc[movers["pattern"] == pattern, "kommun"])
+        rows = movers[movers["pattern"] == pattern]
+        names = list(rows["kommun"])
+        prel = [e for e in ELECTIONS if f"prel_{e}" in rows and rows[f"prel_{e}"].any()]
         slides.append(Slide(
             kicker=f"{party_name} · {a} → {b} · {title.lower()}",
             value=", ".join(names) if names else "Ingen kommun",
             detail=f"{len(names)} av {len(movers)} kommuner",
-            note="Riksdags-, region- och kommunvalet.",
+            note="Riksdags-, region- och kommunvalet."
+            + (" Preliminärt, valnatten: " + ", ".join(ELECTION_DEFINITE[e] for e in prel) + " per kommun."
+               if prel and names else ""),
         ))
     return slides
 
@@ -103,18 +110,23 @@ def ranking_slides(df: pd.DataFrame, county: pd.DataFrame, election: str, party_
     slides = []
     if len(county):
         slides.append(Slide(
-            kicker=f"{party_name} · {label} {b} · hela länet",
+            kicker=f"{party_name} · {label} {b} · {state.COUNTY_FULL}",
             value=fmt.pct(county["share_to"].iloc[0]),
             detail=change_text(county["change_pp"].iloc[0], a),
+            note="Preliminärt, valnatten." if q.preliminary_mask(county).iloc[0] else "",
         ))
+    df = df.assign(_prel=q.preliminary_mask(df))
+    prel = int((df["_prel"] & df["change_pp"].notna()).sum())
     up, down = int((df["change_pp"] > 0).sum()), int((df["change_pp"] < 0).sum())
     slides.append(Slide(kicker=f"{party_name} · {label} {a} → {b} · kommunerna", value=f"Upp i {up} av {len(df)}",
-                        detail=f"ned i {down}"))
+                        detail=f"ned i {down}",
+                        note=f"Preliminärt, valnatten: {prel} av {len(df)} kommuner." if prel else ""))
     for title, rows in (("störst ökning", df[df["change_pp"] > 0].nlargest(n, "change_pp")),
                         ("störst minskning", df[df["change_pp"] < 0].nsmallest(n, "change_pp"))):
         slides.append(Slide(
             kicker=f"{party_name} · {label} {a} → {b} · {title}",
             value="\n".join(f"{r.kommun} {fmt.pp(r.change_pp)}" for r in rows.itertuples()) or "Ingen kommun",
+            note=(f"Preliminärt, valnatten: {int(rows['_prel'].sum())} av {len(rows)}." if rows["_prel"].any() else ""),
         ))
     return slides
 
@@ -123,8 +135,9 @@ def kommun_slides(kommun: str, changes: pd.DataFrame, seats: pd.DataFrame | None
                   a: int, b: int, elections: Sequence[str] = ELECTIONS) -> list[Slide]:
     """One municipality: its share and change in each election, then its council seats.
 
-    `changes` has one row per election (columns election, share_to, change_pp); `seats` is
-    the seat_margins row for the municipality (or None).
+    `changes` has one row per election (columns election, share_to, change_pp, and prel: the
+    figures rest on a preliminary count); `seats` is the seat_margins row for the municipality
+    (or None).
     """
     by = changes.set_index("election")
     slides = []
@@ -136,15 +149,17 @@ def kommun_slides(kommun: str, changes: pd.DataFrame, seats: pd.DataFrame | None
             kicker=f"{party_name} · {kommun} · {ELECTION_DEFINITE[election]} {b}",
             value=fmt.pct(row.get("share_to")),
             detail=change_text(row.get("change_pp"), a),
+            note="Preliminärt, valnatten." if bool(row.get("prel", False)) else "",
         ))
     if seats is not None and len(seats):
         s = seats.iloc[0]
+        counted = "valnattens preliminära röster" if s.get("count_status") == "preliminary" else "de slutliga rösterna"
         slides.append(Slide(
             kicker=f"{party_name} · {kommun} · kommunfullmäktige {b}",
             value=f"{fmt.integer(s['seats'])} av {fmt.integer(s['council_size'])} mandat",
             detail=(f"{fmt.integer(s['votes_to_next_seat'])} röster till ett mandat till · "
                     f"marginal på sista mandatet {fmt.integer(s['margin_on_last_seat'])} röster"),
-            note="Beräknat med valsystemets regler (jämkade uddatalsmetoden) på de slutliga rösterna.",
+            note=f"Beräknat med valsystemets regler (jämkade uddatalsmetoden) på {counted}.",
         ))
     return slides
 
@@ -164,7 +179,7 @@ def _period() -> tuple[int, int]:
         pair = state.parse_period(st.query_params.get(Key.PERIOD, ""))
     except ValueError:
         pair = state.DEFAULT_PERIOD
-    return pair if pair in pairs else (state.DEFAULT_PERIOD if state.DEFAULT_PERIOD in pairs else pairs[-1])
+    return pair if pair in pairs else state.default_pair(pairs)
 
 
 def _party(a: int, b: int) -> str:
@@ -200,8 +215,9 @@ def _kommun_changes(code: str, a: int, b: int, party: str) -> pd.DataFrame:
         m = q.municipality_change(election, a, b, party)
         hit = m[m["kommunkod"] == code]
         if len(hit):
-            rows.append(hit.iloc[0][["share_to", "change_pp"]].to_dict() | {"election": election})
-    return pd.DataFrame(rows, columns=["election", "share_to", "change_pp"])
+            rows.append(hit.iloc[0][["share_to", "change_pp"]].to_dict()
+                        | {"election": election, "prel": bool(q.preliminary_mask(hit).iloc[0])})
+    return pd.DataFrame(rows, columns=["election", "share_to", "change_pp", "prel"])
 
 
 def _seats(code: str, b: int, party: str) -> pd.DataFrame | None:
@@ -352,11 +368,8 @@ def _md(text: str, key: str) -> None:
 
 
 def _escape(text: str) -> str:
-    """Plain text in markdown: names and numbers must not turn into markup."""
-    out = text
-    for ch in ("\\", "*", "_", "#", "[", "]", "`", "~", "|", ">", ":"):
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", "  \n")
+    """Plain text in markdown: names and numbers must not turn into markup (lines kept)."""
+    return "  \n".join(fmt.md_text(line) for line in text.split("\n"))
 
 
 def render(page) -> bool:

@@ -28,6 +28,8 @@ INTERNAL_PAGES: list[PageSpec] = [
              "Dörrknackning, ringstugor och aktivister per kommun bredvid förändringen."),
     PageSpec("pages/internal/prioriteringar.py", "Prioriteringar", ":material/flag:", "prioriteringar",
              "Prioriterade partiföreningar utifrån öppna kriterier och vikter."),
+    PageSpec("pages/internal/bokningar.py", "Bokningar", ":material/event_available:", "bokningar",
+             "Bokningskalender för talare, kandidater och stora aktiviteter: förfrågningar, beslut och krockar."),
     PageSpec("pages/internal/importera.py", "Importera", ":material/upload_file:", "importera",
              "Ladda upp aktivitetsfiler och Valmyndighetens resultatfiler."),
 ]

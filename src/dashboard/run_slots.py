@@ -1,5 +1,5 @@
 """At most a few script runs at a time in one server process (one by default); the rest wait
-their turn, oldest first.
+their turn, oldest first, with turns shared between client addresses (issue 16).
 
 Streamlit runs every session's script in its own thread. When a link is shared at a meeting,
 hundreds of viewers arrive in the same second and as many scripts start at once. The GIL runs
@@ -22,6 +22,10 @@ activity import on an internal page (1.4-3.6 s for 100 000 rows) delays the view
 meanwhile on that process; VALRUMMET_MAX_RUNS=2 leaves them room at some cost in a crowd. A
 script that is stopped or rerun while it holds a slot gives it back (the slot is a `with`
 block, and Streamlit stops scripts by raising in them).
+
+Waiting runs queue per client address (`FairSlots`): one client with hundreds of sockets asking
+for pages (200 did delay a normal viewer to p95 5.5 s) gets one run per turn, and every other
+client's next run comes after at most one run of each client ahead of it.
 
 Background work (the launcher's warm-up, `dashboard.warm`) uses the same slots at the lowest
 priority: `acquire_idle` waits until no page run has held a slot or waited for one for a quiet
@@ -53,13 +57,18 @@ def max_runs(environ: dict[str, str] | None = None) -> int:
         return DEFAULT_MAX_RUNS
 
 
-class FifoSlots:
-    """`n` slots handed out strictly in the order they were asked for.
+class FairSlots:
+    """`n` slots, handed out in arrival order within each client and in turns between clients.
 
     A semaphore lets a newcomer take a slot that was just freed before the threads already
     waiting for it wake up, so in a crowd the latest requests (a viewer's second page) could
-    overtake the oldest (another viewer's first). Here a freed slot passes directly to the
-    longest waiter.
+    overtake the oldest (another viewer's first). Here a freed slot passes directly to a waiter.
+
+    Waiters are queued per client key (dashboard.clients: the viewer's address): a freed slot
+    goes to the oldest waiter of the next client in turn, so one client with hundreds of
+    sockets asking for pages gets one run in each turn, not hundreds before everyone else
+    (issue 16). With one client – a meeting behind one Wi-Fi address, or every viewer of a
+    benchmark – this is the plain oldest-first order.
     """
 
     def __init__(self, n: int) -> None:
@@ -67,19 +76,21 @@ class FifoSlots:
         self._free = n
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified when a slot becomes free
-        self._waiters: collections.deque[tuple[threading.Lock, float]] = collections.deque()
+        # client key -> its waiters (turn lock, when it queued), oldest first; the dict's
+        # order is the turn order
+        self._queues: dict[str, collections.deque[tuple[threading.Lock, float]]] = {}
         self._idle_since = time.monotonic()  # when the last page run gave its slot back
         self._delayed = 0  # page runs that waited behind a background step
         self._longest_delay = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, key: str = "") -> None:
         with self._lock:
-            if self._free > 0 and not self._waiters:
+            if self._free > 0 and not self._queues:
                 self._free -= 1
                 return
             turn = threading.Lock()
             turn.acquire()
-            self._waiters.append((turn, time.monotonic()))
+            self._queues.setdefault(key, collections.deque()).append((turn, time.monotonic()))
         turn.acquire()  # released by the holder that hands its slot over
 
     def release(self) -> None:
@@ -89,20 +100,25 @@ class FifoSlots:
                 self._idle_since = time.monotonic()  # the last page run ended now
 
     def _hand_over(self) -> None:
-        if self._waiters:
-            self._waiters.popleft()[0].release()  # the slot passes on without becoming free
+        if self._queues:
+            key = next(iter(self._queues))
+            queue = self._queues.pop(key)
+            turn, _ = queue.popleft()
+            if queue:  # the client's next waiter queues again behind the other clients
+                self._queues[key] = queue
+            turn.release()  # the slot passes on without becoming free
         else:
             self._free += 1
             self._idle.notify_all()
 
     def acquire_idle(self, quiet_s: float = 0.0) -> float:
         """Take a slot for background work once no run has held a slot or waited for one for
-        `quiet_s` seconds (a run that arrives later waits for it like for any holder). Returns
-        the seconds it waited. Give it back with `release_idle`."""
+        `quiet_s` seconds (a run that arrives later waits for it like for any holder, in its
+        client's turn). Returns the seconds it waited. Give it back with `release_idle`."""
         t0 = time.monotonic()
         with self._lock:
             while True:
-                if self._free == self._n and not self._waiters:
+                if self._free == self._n and not self._queues:
                     left = self._idle_since + quiet_s - time.monotonic()
                     if left <= 0:
                         break
@@ -116,9 +132,10 @@ class FifoSlots:
     def release_idle(self) -> None:
         """Give back a background slot; the runs that queued meanwhile count as delayed by it."""
         with self._lock:
-            if self._waiters:
-                self._delayed += len(self._waiters)
-                self._longest_delay = max(self._longest_delay, time.monotonic() - self._waiters[0][1])
+            if self._queues:
+                self._delayed += sum(len(q) for q in self._queues.values())
+                oldest = min(q[0][1] for q in self._queues.values())
+                self._longest_delay = max(self._longest_delay, time.monotonic() - oldest)
             self._hand_over()
 
     def background_stats(self) -> dict:
@@ -129,7 +146,7 @@ class FifoSlots:
     def waiting(self) -> int:
         """How many runs wait for a slot now."""
         with self._lock:
-            return len(self._waiters)
+            return sum(len(q) for q in self._queues.values())
 
     def free(self) -> int:
         """How many slots are free now."""
@@ -137,18 +154,22 @@ class FifoSlots:
             return self._free
 
 
-_SLOTS = FifoSlots(max_runs())
+FifoSlots = FairSlots  # the name before issue 16; with one client key it is the same order
 
 
-def slots() -> FifoSlots:
+_SLOTS = FairSlots(max_runs())
+
+
+def slots() -> FairSlots:
     """The process's run slots (page runs and background work share them)."""
     return _SLOTS
 
 
 @contextlib.contextmanager
-def slot() -> Iterator[None]:
-    """Hold one of the process's run slots for the duration of the block."""
-    _SLOTS.acquire()
+def slot(key: str = "") -> Iterator[None]:
+    """Hold one of the process's run slots for the duration of the block; `key` is the
+    client's (dashboard.clients.client_key), so turns are shared fairly between clients."""
+    _SLOTS.acquire(key)
     try:
         yield
     finally:

@@ -38,6 +38,7 @@ PRODUCTION_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("runner.postScriptGC", "false", "a full gc after every run cost ~50 ms per page"),
     ("global.developmentMode", "false", "production build of the frontend"),
     ("logger.level", "info", "logins, ignored clear_cache messages and errors in the log"),
+    ("server.maxWidgetStateSize", "1", "a client's websocket message: 1 MB, refused unread above (issue 16)"),
 )
 
 DEFAULT_PORT = 8501
@@ -66,6 +67,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-upload-mb", type=int,
                    default=int(_env("VALRUMMET_MAX_UPLOAD_MB", str(DEFAULT_MAX_UPLOAD_MB))),
                    help=f"största uppladdade fil i MB (VALRUMMET_MAX_UPLOAD_MB, standard {DEFAULT_MAX_UPLOAD_MB})")
+    p.add_argument("--trusted-proxies", default=_env("VALRUMMET_TRUSTED_PROXIES", ""),
+                   help="proxyservrar vars X-Real-IP/X-Forwarded-For godtas, kommaseparerade adresser eller nät "
+                        "(VALRUMMET_TRUSTED_PROXIES), t.ex. 127.0.0.1,::1 bakom nginx på samma värd; tomt = ingen")
     p.add_argument("--require-login", action="store_true",
                    help="kräv inloggning för alla sidor (samma som VALRUMMET_REQUIRE_LOGIN=1)")
     p.add_argument("--print-command", action="store_true",
@@ -112,12 +116,18 @@ def _prepare_process() -> None:
       mode until a session has run app.py's st.navigation: the first visitor of an unknown or
       internal URL would get Streamlit's "Page not found" dialog. app.py always routes with
       st.navigation, so the server starts in that mode.
+    * Limits against abuse (dashboard.hardening, issue 16): open-file limit raised and watched,
+      one shared script event loop, sessions per client address and per process capped, uploads
+      only where an uploader is shown, inbound messages bounded, bad widget ids dropped and
+      repeated log lines rate-limited.
     * Clients' `clear_cache` messages are ignored from the start (dashboard.auth).
     * Replies go out without Nagle's delay (`enable_tcp_nodelay`), and each burst of a
       session's websocket frames goes out in one send (`coalesce_websocket_writes`).
     * A quiet server sends queued messages with a shorter pause (`adapt_flush_interval`).
     * Page scripts are compiled once per process, not once per new session (`keep_script_bytecode`).
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
+    * The booking calendar's .ics URLs are served (`dashboard.calendar.http`, a route in front of
+      Streamlit's own; plain `streamlit run` has none).
     * The database file and the pages' modules are ready before the server answers
       (`prepare_data`); the warm-up then fills the caches in the gaps between viewers.
     """
@@ -127,14 +137,19 @@ def _prepare_process() -> None:
         PagesManager.uses_pages_directory = False
     except ImportError:  # a Streamlit without the legacy mode
         pass
+    from . import hardening
     from .auth import guard_clear_cache
 
+    hardening.install()
     guard_clear_cache()
     enable_tcp_nodelay()
     coalesce_websocket_writes()
     adapt_flush_interval()
     keep_script_bytecode()
     memoize_theme_options()
+    from .calendar import http as calendar_http
+
+    calendar_http.install()
     prepare_data()
     threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
 
@@ -437,6 +452,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.require_login:
         os.environ["VALRUMMET_REQUIRE_LOGIN"] = "1"
+    os.environ["VALRUMMET_TRUSTED_PROXIES"] = args.trusted_proxies or ""
     begin_data()  # the database file builds in a child process meanwhile (dashboard.startup)
     os.chdir(REPO_ROOT)  # .streamlit/config.toml and secrets.toml are read from here
     _prepare_process()

@@ -18,13 +18,29 @@ import streamlit as st
 
 COUNTY = "01"
 COUNTY_NAME = "Stockholms län"
+# Every area is named for what it covers. "Stockholms län" alone meant the whole county on one
+# page and the riksdag constituency without Stockholm city on another (issue 18): these names
+# are the only ones pages, charts, tables, downloads and the hand-out use.
+COUNTY_FULL = "Stockholms län (hela länet)"
+VALKRETS_CITY = "Riksdagsvalkretsen Stockholms kommun (= Stockholms stad)"
+VALKRETS_REST = "Riksdagsvalkretsen Stockholms län (utan Stockholms stad)"
+REGION_FULL = "Region Stockholm (hela länet)"
+KOMMUN_SUM = "alla 26 kommuner (hela länet)"
+COUNTY_REFERENCE = f"{COUNTY_FULL} – referens"  # the county's bar/row beside municipalities
+# Short forms where a label is cut at phone width (metric cards), still unambiguous.
+VALKRETS_CITY_SHORT = "Stockholms stad (valkrets 01)"
+VALKRETS_REST_SHORT = "länet utan Stockholms stad"
 ELECTIONS = ("riksdag", "region", "kommun")
 ELECTION_LABEL = {"riksdag": "Riksdagsval", "region": "Regionval", "kommun": "Kommunval"}
 # "i riksdagsvalet 2022"
 ELECTION_DEFINITE = {"riksdag": "riksdagsvalet", "region": "regionvalet", "kommun": "kommunvalet"}
 
 DEFAULT_ELECTION = "kommun"
-DEFAULT_PERIOD = (2018, 2022)
+# The latest election against the one before: the leadership is evaluating 2026 (issue 15).
+# 2018 → 2022 stays one click away; a link with ?period=2018-2022 reproduces its view.
+DEFAULT_PERIOD = (2022, 2026)
+# Valdistrikt opens on the only election with district results for both default years.
+DISTRICT_DEFAULT_ELECTION = "riksdag"
 DEFAULT_PARTY = "V"
 DEFAULT_KOMMUN = "0180"
 NO_KOMMUN = ""  # the "Ingen" choice of an optional municipality selector
@@ -80,10 +96,23 @@ def election_selector(
     return value or default
 
 
-def period_selector(pairs: Sequence[tuple[int, int]], key: str = Key.PERIOD) -> tuple[int, int]:
-    """The year pair (from, to) among those the data has, bound to `?period=`."""
+def default_pair(pairs: Sequence[tuple[int, int]], preferred: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The pair a view opens on: `preferred` (else DEFAULT_PERIOD) when the data has it, else
+    the latest pair."""
+    pairs = [tuple(p) for p in pairs]
+    for pair in (preferred, DEFAULT_PERIOD):
+        if pair is not None and tuple(pair) in pairs:
+            return tuple(pair)
+    return pairs[-1] if pairs else DEFAULT_PERIOD
+
+
+def period_selector(
+    pairs: Sequence[tuple[int, int]], key: str = Key.PERIOD, default: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """The year pair (from, to) among those the data has, bound to `?period=`. `default`
+    overrides DEFAULT_PERIOD for a page whose data starts elsewhere (activity of a campaign)."""
     labels = [period_label(p) for p in pairs] or [period_label(DEFAULT_PERIOD)]
-    default = period_label(DEFAULT_PERIOD) if period_label(DEFAULT_PERIOD) in labels else labels[-1]
+    default = period_label(default_pair(pairs, default)) if pairs else labels[0]
     value = st.segmented_control(
         "Jämför år",
         labels,

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from . import cache, fmt, render_memo
+from .spreadsheet import XLSX_OPTIONS, safe_frame
 
 render_memo.install()
 
@@ -130,28 +131,73 @@ def direction_cols() -> list[Col]:
         Col("ned", "Ned (antal kommuner)", "int"),
         Col("oförändrad", "Oförändrad (antal kommuner)", "int"),
         Col("saknas", "Uppgift saknas (antal kommuner)", "int"),
+        Col("preliminärt", "Varav preliminärt räknade, valnatten (antal kommuner)", "int"),
     ]
 
 
-def kommuner_cols(a: int, b: int) -> list[Col]:
-    """Kommuner: one row per municipality, seat margins and council size beside the change."""
-    return [Col("kommun", "Kommun"), *change_cols(a, b), *seat_cols(b), Col("council_size", "Fullmäktige (mandat)", "int")]
+def count_cols(df: pd.DataFrame | None, a: int, b: int) -> list[Col]:
+    """"Räkning {year}" (slutlig / preliminär (valnatten)) for each year in which some row of
+    `df` rests on a preliminary count; none when every figure is final."""
+    if df is None:
+        return []
+    cols = []
+    for side, year in (("from", a), ("to", b)):
+        status = df.get(f"count_status_{side}")
+        if status is not None and status.astype("object").eq("preliminary").any():
+            cols.append(Col(f"count_{side}_txt", f"Räkning {year}"))
+    return cols
 
 
-def compare_cols(a: int, b: int) -> list[Col]:
+def kommuner_cols(a: int, b: int, df: pd.DataFrame | None = None) -> list[Col]:
+    """Kommuner: one row per municipality, seat margins and council size beside the change, and
+    the count status where some figure of `df` is preliminary."""
+    return [Col("kommun", "Kommun"), *change_cols(a, b), *count_cols(df, a, b), *seat_cols(b),
+            Col("council_size", "Fullmäktige (mandat)", "int")]
+
+
+def compare_cols(a: int, b: int, df: pd.DataFrame | None = None) -> list[Col]:
     """Jämför: the chosen municipalities in each election, seat margins beside the change
-    (kommun per municipality, region for the county row)."""
-    return [Col("kommun", "Kommun"), Col("val", "Val"), *change_cols(a, b), *seat_cols(b)]
+    (kommun per municipality, region for the county row), count status as in kommuner_cols."""
+    return [Col("kommun", "Kommun"), Col("val", "Val"), *change_cols(a, b), *count_cols(df, a, b), *seat_cols(b)]
 
 
-def district_cols(a: int, b: int) -> list[Col]:
-    """Valdistrikt: one row per voting district."""
-    return [
-        Col("district_code", "Kod"),
-        Col("district_name", "Valdistrikt"),
-        *change_cols(a, b),
-        Col("comparison_txt", "Jämförelse"),
-    ]
+def district_cols(a: int, b: int, facts: dict | None = None) -> list[Col]:
+    """Valdistrikt: one row per voting district. With `district_facts`: only the columns that
+    can hold a figure – one year's when no change can be shown, no turnout for a year without
+    an electorate – and a preliminary year marked in its headers (so downloads carry it too)."""
+    if facts is None:
+        return [Col("district_code", "Kod"), Col("district_name", "Valdistrikt"), *change_cols(a, b),
+                Col("comparison_txt", "Jämförelse")]
+    flags = facts["columns"]
+
+    def mark(side: str, year: int) -> str:
+        return f"{year}, preliminärt" if flags[f"prel_{side}"] else str(year)
+
+    def has(col: str) -> bool:
+        return flags.get(col, False)
+
+    ya, yb = mark("from", a), mark("to", b)
+    cols = [Col("district_code", "Kod"), Col("district_name", "Valdistrikt")]
+    if facts["compare"]:
+        cols += [
+            Col("share_from", f"Andel {ya} (%)", "pct"),
+            Col("share_to", f"Andel {yb} (%)", "pct"),
+            Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
+            Col("votes_from", f"Röster {ya} (antal)", "int"),
+            Col("votes_to", f"Röster {yb} (antal)", "int"),
+        ]
+        cols += [c for c in (Col("turnout_from", f"Valdeltagande {ya} (%)", "pct"),
+                             Col("turnout_to", f"Valdeltagande {yb} (%)", "pct")) if has(c.name)]
+        cols.append(Col("comparison_txt", "Jämförelse"))
+    else:
+        side = facts["side"]
+        year = ya if side == "from" else yb
+        cols += [Col(f"share_{side}", f"Andel {year} (%)", "pct"), Col(f"votes_{side}", f"Röster {year} (antal)", "int")]
+        if has(f"turnout_{side}"):
+            cols.append(Col(f"turnout_{side}", f"Valdeltagande {year} (%)", "pct"))
+    if has("note"):
+        cols.append(Col("note", "Anmärkning"))
+    return cols
 
 
 def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
@@ -162,15 +208,16 @@ def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    """CSV as Swedish Excel opens it: semicolons, decimal comma, UTF-8 with BOM."""
-    return df.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    """CSV as Swedish Excel opens it: semicolons, decimal comma, UTF-8 with BOM; text that a
+    spreadsheet could run as a formula is made plain text (dashboard.spreadsheet)."""
+    return safe_frame(df).to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
 
 
 def to_excel(df: pd.DataFrame, cols: Sequence[Col], note: str = "") -> bytes:
     """An .xlsx with number formats per column kind and a sheet with source/definitions."""
     kinds = {c.header: c.kind for c in cols}
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as xl:
         df.to_excel(xl, sheet_name="Data", index=False)
         book, sheet = xl.book, xl.sheets["Data"]
         formats = {
@@ -386,6 +433,32 @@ def share_metric(label: str, share, change, *, help: str | None = None, period: 
         border=True,
         height="stretch",
     )
+
+
+PRELIMINARY_BADGE = ":orange-badge[:material/schedule: Preliminärt, valnatten]"
+
+
+def preliminary(text: str, key: str | None = None) -> None:
+    """Next to a figure that rests on a preliminary count: an orange "Preliminärt, valnatten"
+    badge and the sentence saying which part is preliminary (nothing when `text` is empty).
+    `text` is built by the query layer from numbers and municipality names (markdown-safe)."""
+    text = text.removeprefix("Preliminärt, valnatten: ")  # the badge says it
+    if text:
+        with st.container(key=key):
+            st.markdown(f"{PRELIMINARY_BADGE} {text[0].upper()}{text[1:]}")
+
+
+def top_lists(top_text: dict[str, str], top_prel: dict[str, str]) -> None:
+    """The evaluation's four top lists (`queries.top_text`) as cards in a grid, each headed by
+    how many of its lines rest on a preliminary count (`queries.top_prel_text`)."""
+    with st.grid(2, gap="small", min_column_width=240):
+        for title, text in top_text.items():
+            with st.container(border=True, height="stretch"):
+                prel = top_prel.get(title)
+                st.markdown(
+                    f"**{title}**" + (f" – {prel}" if prel else "") + "\n\n"
+                    + (text or ("Ingen kommun." if "Stör" in title else "Uppgift saknas."))
+                )
 
 
 def notes(messages: Sequence[str]) -> None:

@@ -37,32 +37,51 @@ def _log(text: str) -> None:
 
 
 def steps() -> Iterator[tuple[str, Callable[[], object]]]:
-    """(kind, step) in the order a meeting is likely to need them, each one cached call: per
-    election the municipality table and map, per party the overview, the comparison of the
-    default municipalities (share and change) and the hand-out, per municipality and election
-    the voting districts (own party). The default period, own party first."""
+    """(kind, step) in the order a meeting is likely to need them, each one cached call: the
+    pages' source lines and notes, per election the municipality table and map, per party the
+    overview (with its rankings per election), the comparison of the default municipalities
+    (share and change) and the hand-out, per municipality and election the voting districts
+    (own party, Valdistrikt's default election first). The default period, own party first."""
     from . import figures, handout, ui
     from . import queries as q
-    from .state import DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DEFAULT_PERIOD, ELECTIONS
+    from .state import (DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION, ELECTIONS,
+                        default_pair)
 
-    pairs = q.year_pairs()
-    a, b = DEFAULT_PERIOD if DEFAULT_PERIOD in pairs else pairs[-1]
+    a, b = default_pair(q.year_pairs())
     parties = list(q.parties("alla", a, b)["party"])
     parties.sort(key=lambda p: p != DEFAULT_PARTY)  # stable: otherwise the data's order (big first)
     chosen = tuple(q.default_comparison())
     p0 = DEFAULT_PARTY
-    for e in ELECTIONS:
+
+    def kommuner_table(e: str) -> None:
+        df = q.kommuner_view(e, a, b, p0)
+        ui.prepare_table(df, ui.kommuner_cols(a, b, df))
+
+    def compare_table(p: str) -> None:
+        df = q.compare_view(chosen, a, b, p, True)
+        ui.prepare_table(df, ui.compare_cols(a, b, df))
+
+    def district_table(e: str, k: str) -> None:
+        ui.prepare_table(q.districts_view(e, a, b, k, p0), ui.district_cols(a, b, q.district_facts(e, a, b, k, p0)))
+
+    # What every page's small print and notes read, once per period.
+    yield "sidor", lambda: q.source_text((a, b))
+    yield "sidor", lambda: q.missing_notes(a, b)
+    # Kommuner's default election first.
+    by_default = sorted(ELECTIONS, key=lambda e: e != DEFAULT_ELECTION)
+    for e in by_default:
         yield "kommuner", lambda e=e: q.kommuner_extras(e, a, b, p0)
         yield "kommuner", lambda e=e: q.notes_for(e, a, b)
-    for e in ELECTIONS:
+    for e in by_default:
         yield "kommuner", lambda e=e: figures.kommuner_map(e, a, b, p0, None)
-        yield "kommuner", lambda e=e: ui.prepare_table(q.kommuner_view(e, a, b, p0), ui.kommuner_cols(a, b))
+        yield "kommuner", lambda e=e: kommuner_table(e)
     for p in parties:
         # The overview's frame in parts (each a cached call the whole reuses): steps stay short.
         for e in ELECTIONS:
             yield "översikt", lambda p=p, e=e: q.municipality_change(e, a, b, p)
+        yield "översikt", lambda p=p: q.municipality_change_all(a, b, p)
         yield "översikt", lambda p=p: q.overview_areas(a, b, p)
-        yield "översikt", lambda p=p: q.overview_view(a, b, p)
+        yield "översikt", lambda p=p: q.overview_view(a, b, p)  # with the rankings per election
         yield "översikt", lambda p=p: figures.overview_direction(a, b, p)
         yield "översikt", lambda p=p: figures.overview_map(a, b, p)
         yield "översikt", lambda p=p: ui.prepare_table(q.overview_view(a, b, p)["counts"], ui.direction_cols())
@@ -70,17 +89,20 @@ def steps() -> Iterator[tuple[str, Callable[[], object]]]:
         yield "jämför", lambda p=p: q.compare_view(chosen, a, b, p, True)
         for metric in ("andel", "forandring"):
             yield "jämför", lambda p=p, m=metric: figures.compare_chart(chosen, a, b, p, True, m)
-        yield "jämför", lambda p=p: ui.prepare_table(q.compare_view(chosen, a, b, p, True), ui.compare_cols(a, b))
+        yield "jämför", lambda p=p: q.compare_prel(chosen, a, b, p, True)
+        yield "jämför", lambda p=p: compare_table(p)
         yield "utskrift", lambda p=p: handout.sheet(DEFAULT_KOMMUN, a, b, p)
     # The page's default election first; then the others, which a viewer arriving from the
-    # riksdag or region view of another page brings along (the election choice is shared).
-    for e in sorted(ELECTIONS, key=lambda e: e != DEFAULT_ELECTION):
+    # region or kommun view of another page brings along (the election choice is shared).
+    for e in sorted(ELECTIONS, key=lambda e: e != DISTRICT_DEFAULT_ELECTION):
+        yield "valdistrikt", lambda e=e: q.district_alternative(e, a, b)
+        yield "valdistrikt", lambda e=e: q.notes_for(e, a, b, level="district")
+        yield "valdistrikt", lambda e=e: q.source_text((a, b), ("district",), (e,))
         for k in q.municipalities()["kommunkod"]:
-            yield "valdistrikt", lambda e=e, k=k: q.district_facts(e, a, b, k, p0)
             yield "valdistrikt", lambda e=e, k=k: q.districts_view(e, a, b, k, p0)
+            yield "valdistrikt", lambda e=e, k=k: q.district_facts(e, a, b, k, p0)
             yield "valdistrikt", lambda e=e, k=k: figures.district_map(e, a, b, k, p0, "andel")
-            yield "valdistrikt", lambda e=e, k=k: ui.prepare_table(q.districts_view(e, a, b, k, p0),
-                                                                   ui.district_cols(a, b))
+            yield "valdistrikt", lambda e=e, k=k: district_table(e, k)
 
 
 def _freeze() -> None:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 TIMEOUT = 90_000
 PASSWORD = "ett långt gemensamt lösenord"
-PUBLIC = ["Översikt", "Kommuner", "Jämför", "Valdistrikt", "Om data", "Utskrift"]
+PUBLIC = ["Översikt", "Kommuner", "Jämför", "Valdistrikt", "Kalender", "Om data", "Utskrift"]
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +96,8 @@ def test_wrong_password_then_login_then_logout(auth_server, new_browser, screens
     # The hand-out, in the same session (a menu click keeps it): with the campaign activity,
     # still one A4 page.
     page.get_by_role("link", name="Utskrift").click()
-    expect(page.get_by_role("heading", name="Stockholm: Vänsterpartiet 2018 → 2022")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_role("heading", name="Valrörelsen 2022 i Stockholm (internt)")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Stockholm: Vänsterpartiet 2022 → 2026")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Valrörelsen 2026 i Stockholm (internt)")).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     page.emulate_media(media="print")
     page.screenshot(path=str(screenshot_dir / "utskrift_inloggad_print.png"), full_page=True)
@@ -108,8 +108,8 @@ def test_wrong_password_then_login_then_logout(auth_server, new_browser, screens
 
     page.get_by_role("button", name="Logga ut").click()
     # Still on the (public) hand-out, now without the internal part.
-    expect(page.get_by_role("heading", name="Valrörelsen 2022 i Stockholm (internt)")).to_have_count(0, timeout=TIMEOUT)
-    expect(page.get_by_role("heading", name="Stockholm: Vänsterpartiet 2018 → 2022")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Valrörelsen 2026 i Stockholm (internt)")).to_have_count(0, timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Stockholm: Vänsterpartiet 2022 → 2026")).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     header = " ".join(nav_texts(page))
     assert "Internt" not in header and "Logga in" in header

@@ -8,6 +8,13 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from dashboard import db, fmt
+
+
+def seats_2026(kommunkod: str) -> dict:
+    """V's seats and margins in the municipal council 2026, from the seat engine (= official seats)."""
+    return db.execute("seat_margins", {"election": "kommun", "year": 2026, "party": "V"}).set_index("area").loc[kommunkod]
+
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 90_000
@@ -28,7 +35,8 @@ def test_meeting_mode_big_numbers_and_keys(server, new_browser, screenshot_dir):
     page = new_browser(width=1920, height=1080).new_page()
     page.goto(f"{server}/?mote=1")
     value = page.locator(".st-key-mote_value")
-    expect(value).to_have_text("11,58 %", timeout=TIMEOUT)
+    # Region Stockholm 2026 (final): 184 237 / 1 553 723
+    expect(value).to_have_text("11,86 %", timeout=TIMEOUT)
     wait_ready(page)
     # No navigation, no selectors: one message.
     expect(page.locator("header nav")).to_have_count(0)
@@ -54,9 +62,13 @@ def test_meeting_mode_big_numbers_and_keys(server, new_browser, screenshot_dir):
 def test_meeting_mode_municipality_seats(server, new_browser, screenshot_dir):
     page = new_browser(width=1280, height=720).new_page()
     page.goto(f"{server}/kommuner?mote=1&kommun=Botkyrka&skarm=2")
-    expect(page.locator(".st-key-mote_value")).to_have_text("8 av 75 mandat", timeout=TIMEOUT)
+    s = seats_2026("0127")
+    # (a value longer than 14 characters is set a size smaller: .st-key-mote_value_long)
+    value = page.locator(".st-key-mote_value, .st-key-mote_value_long")
+    expect(value).to_have_text(f"{s['seats']} av {s['council_size']} mandat", timeout=TIMEOUT)
     wait_ready(page)
-    expect(page.get_by_text("274 röster till ett mandat till · marginal på sista mandatet 434 röster")).to_be_visible()
+    expect(page.get_by_text(f"{fmt.integer(s['votes_to_next_seat'])} röster till ett mandat till · marginal på sista "
+                            f"mandatet {fmt.integer(s['margin_on_last_seat'])} röster")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "mote_kommun_1280.png"))
     # Out of meeting mode, with the selection kept.
     page.get_by_role("button", name="Avsluta mötesläge").click()
@@ -69,7 +81,7 @@ def test_meeting_mode_municipality_seats(server, new_browser, screenshot_dir):
 def test_handout_prints_on_one_a4_page(server, new_browser, screenshot_dir):
     page = new_browser(width=1280, height=900).new_page()
     page.goto(f"{server}/utskrift?kommun=Botkyrka")
-    expect(page.get_by_role("heading", name="Botkyrka: Vänsterpartiet 2018 → 2022")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Botkyrka: Vänsterpartiet 2022 → 2026")).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
     time.sleep(1)
     page.screenshot(path=str(screenshot_dir / "utskrift_botkyrka_1280.png"), full_page=True)
@@ -80,9 +92,11 @@ def test_handout_prints_on_one_a4_page(server, new_browser, screenshot_dir):
     expect(page.locator(".st-key-utskrift_knappar")).to_be_hidden()
     expect(page.locator("header")).to_be_hidden()
     sheet = page.locator(".st-key-utskrift_ark")
-    expect(sheet.get_by_text(re.compile("Urval: kommun Botkyrka · parti Vänsterpartiet · jämförelse 2018 → 2022"))).to_be_visible()
+    expect(sheet.get_by_text(re.compile("Urval: kommun Botkyrka · parti Vänsterpartiet · jämförelse 2022 → 2026"))).to_be_visible()
     expect(sheet.get_by_text(re.compile(r"Data byggd \d{4}-\d{2}-\d{2}"))).to_be_visible()
-    expect(sheet.get_by_text("8 av 75 mandat")).to_be_visible()
+    s = seats_2026("0127")
+    expect(sheet.get_by_text(f"{s['seats']} av {s['council_size']} mandat")).to_be_visible()
+    expect(sheet.get_by_text("Regionval (prel.)")).to_be_visible()  # the region figure, on paper too
     page.screenshot(path=str(screenshot_dir / "utskrift_botkyrka_print.png"), full_page=True)
 
     pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)

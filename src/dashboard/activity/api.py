@@ -152,7 +152,10 @@ def info(typ: str) -> DatasetInfo:
         return DatasetInfo(key, schema.label, ORIGIN_STANDARD, ORIGIN_LABELS[ORIGIN_STANDARD], None, None,
                            None, len(_default(key)))
     meta = store.version_meta(key, version)
-    return DatasetInfo(key, schema.label, meta["origin"], ORIGIN_LABELS[meta["origin"]], version,
+    label = ORIGIN_LABELS[meta["origin"]]
+    if meta.get("edit") and meta["origin"] == ORIGIN_UPLOAD:  # saved from a page (activity.edit)
+        label = "ändrad i fältkartan"
+    return DatasetInfo(key, schema.label, meta["origin"], label, version,
                        meta["imported_at"], meta.get("source_name"), int(meta["rows"]))
 
 

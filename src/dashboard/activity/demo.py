@@ -23,6 +23,7 @@ import shapely
 from shapely.geometry import shape
 
 from ..paths import data_dir
+from ..spreadsheet import XLSX_OPTIONS
 from .reference import COUNTY_CODE, load_reference
 from .schemas import SCHEMAS
 from .templates import csv_bytes
@@ -184,7 +185,7 @@ def frame_bytes(df: pd.DataFrame, fmt: str = "csv") -> bytes:
     if fmt == "csv":
         return csv_bytes(list(df.columns), df.astype(str).values.tolist())
     buf = io.BytesIO()
-    df.to_excel(buf, index=False, engine="xlsxwriter")
+    df.to_excel(buf, index=False, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS})
     return buf.getvalue()
 
 

@@ -1,7 +1,8 @@
 """Read an activity file (CSV or XLSX) into a table of strings with spreadsheet row numbers.
 
 Accepted: `.xlsx` (first sheet with a recognisable header row), CSV separated by semicolon,
-comma or tab, encoded as UTF-8 (with or without BOM) or Windows-1252/Latin-1. Title rows above
+comma or tab, encoded as UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or
+Windows-1252/Latin-1. Title rows above
 the header are skipped: the header is the first of the top `HEADER_SCAN` rows with the most known
 column names. Every cell is kept as text here; the validator parses it, so a message can quote
 exactly what the user wrote.
@@ -64,21 +65,31 @@ def source_bytes(source) -> tuple[bytes, str]:
     raise TypeError(f"cannot read {type(source).__name__}")
 
 
-def read_table(content: bytes, name: str) -> RawTable:
-    """Parse the file content; `name` decides CSV vs XLSX together with the content itself."""
+@dataclass(frozen=True)
+class Headers:
+    """The column names a header row is recognised by, and the examples an error names."""
+
+    known: frozenset[str]
+    examples: str = "'kommun', 'dörrar', 'samtal'"
+    templates: str = "data/activity/templates/"
+
+
+def read_table(content: bytes, name: str, headers: Headers | None = None) -> RawTable:
+    """Parse the file content; `name` decides CSV vs XLSX together with the content itself.
+    `headers`: another family of files than the activity files (e.g. the booking calendar's)."""
+    headers = headers or Headers(frozenset(all_header_keys()))
     lower = name.lower()
     if content[:4] == b"PK\x03\x04" or lower.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(content, name)
+        return _read_xlsx(content, name, headers)
     if lower.endswith(".xls") or content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileReadError(name, "det gamla Excel-formatet .xls stöds inte. Spara som .xlsx eller .csv.")
     if lower.endswith((".ods", ".numbers")):
         raise FileReadError(name, "formatet stöds inte. Spara som .xlsx eller .csv.")
-    return _read_csv(content, name)
+    return _read_csv(content, name, headers)
 
 
-def _header_score(rows: list[list[str]]) -> tuple[int | None, int]:
+def _header_score(rows: list[list[str]], known: frozenset[str]) -> tuple[int | None, int]:
     """(index of the header row, number of known column names in it)."""
-    known = all_header_keys()
     best, best_score = None, 0
     for i, row in enumerate(rows[:HEADER_SCAN]):
         score = sum(1 for cell in row if cell.strip() and norm_key(cell) in known)
@@ -87,14 +98,14 @@ def _header_score(rows: list[list[str]]) -> tuple[int | None, int]:
     return best, best_score
 
 
-def _header_index(rows: list[list[str]]) -> int | None:
-    return _header_score(rows)[0]
+def _header_index(rows: list[list[str]], known: frozenset[str]) -> int | None:
+    return _header_score(rows, known)[0]
 
 
-def _no_header(name: str) -> FileReadError:
+def _no_header(name: str, headers: Headers) -> FileReadError:
     return FileReadError(
-        name, f"hittar ingen rubrikrad med kända kolumnnamn (t.ex. 'kommun', 'dörrar', 'samtal') "
-        f"bland de första {HEADER_SCAN} raderna. Utgå från en mall i data/activity/templates/."
+        name, f"hittar ingen rubrikrad med kända kolumnnamn (t.ex. {headers.examples}) "
+        f"bland de första {HEADER_SCAN} raderna. Utgå från en mall i {headers.templates}."
     )
 
 
@@ -103,6 +114,18 @@ def _no_header(name: str) -> FileReadError:
 def _decode(content: bytes) -> tuple[str, str]:
     if content.startswith(b"\xef\xbb\xbf"):
         return content[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    # Excel's "Unicode text" (Text i Unicode) is UTF-16 with a byte order mark, tab separated.
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+                       (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if content.startswith(bom):
+            return content[len(bom):].decode(codec, errors="strict"), codec.replace("-le", "").replace("-be", "")
+    head = content[:4096]
+    if head.count(0) > len(head) // 4:  # text with NUL bytes between the letters: UTF-16 without a BOM
+        codec = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        try:
+            return content.decode(codec, errors="strict"), "utf-16"
+        except UnicodeDecodeError:
+            raise UnicodeError("okänd") from None
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -113,11 +136,16 @@ def _decode(content: bytes) -> tuple[str, str]:
         return content.decode("latin-1"), "latin-1"
 
 
-def _read_csv(content: bytes, name: str) -> RawTable:
+def _read_csv(content: bytes, name: str, headers: Headers) -> RawTable:
     try:
         text, encoding = _decode(content)
     except UnicodeDecodeError as exc:
-        raise FileReadError(name, f"filen är inte giltig UTF-8 trots BOM ({exc.reason}).") from None
+        raise FileReadError(name, f"teckenkodningen stämmer inte: filen säger sig vara {exc.encoding.upper()} "
+                                  f"men byte {exc.start} är ogiltig ({exc.reason}). Spara filen som CSV "
+                                  "UTF-8 eller .xlsx.") from None
+    except UnicodeError:
+        raise FileReadError(name, "filen har en teckenkodning som inte kan läsas (den innehåller nollbyte "
+                                  "men är inte UTF-16). Spara filen som CSV UTF-8 eller .xlsx.") from None
     if not text.strip():
         raise FileReadError(name, "filen är tom.")
     lines = text.splitlines(keepends=True)
@@ -126,11 +154,11 @@ def _read_csv(content: bytes, name: str) -> RawTable:
     best = None
     for delim in (";", ",", "\t"):
         rows = list(csv.reader(head_lines, delimiter=delim))
-        idx, score = _header_score(rows)
+        idx, score = _header_score(rows, headers.known)
         if idx is not None and (best is None or score > best[2]):
             best = (delim, rows, score, idx)
     if best is None:
-        raise _no_header(name)
+        raise _no_header(name, headers)
     delimiter, head_rows, _, idx = best
     reader = csv.reader(iter(lines), delimiter=delimiter)
     for _ in range(idx):
@@ -177,7 +205,7 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def _read_xlsx(content: bytes, name: str) -> RawTable:
+def _read_xlsx(content: bytes, name: str, headers: Headers) -> RawTable:
     # calamine (Rust) reads a 100 000-row sheet many times faster than openpyxl.
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -191,7 +219,7 @@ def _read_xlsx(content: bytes, name: str) -> RawTable:
         except (CalamineError, ValueError) as exc:
             raise FileReadError(name, f"bladet '{sheet}' kan inte läsas: {exc}") from None
         head = [[_cell_text(v) for v in row] for row in rows[:HEADER_SCAN]]
-        idx = _header_index(head)
+        idx = _header_index(head, headers.known)
         if idx is None:
             continue
         headers = head[idx]
@@ -211,4 +239,4 @@ def _read_xlsx(content: bytes, name: str) -> RawTable:
         df = df.astype(str) if len(df) else pd.DataFrame({i: pd.Series(dtype=str) for i in range(width)})
         df.index = pd.RangeIndex(idx + 2, idx + 2 + len(df))
         return RawTable(name, idx + 1, headers, df, "xlsx", sheet=sheet)
-    raise _no_header(name)
+    raise _no_header(name, headers)

@@ -122,10 +122,29 @@ def _log(tdir: Path, event: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def save_version(typ: str, frame: pd.DataFrame, meta: dict) -> str:
-    """Store `frame` as a new version of `typ` and make it current; return the version id."""
+class VersionConflict(ValrummetError):
+    """An edit was based on a version that is no longer current: someone else saved in between."""
+
+    def __init__(self, typ: str, expected: str, current: str):
+        self.typ, self.expected, self.current = typ, expected, current
+        super().__init__(
+            f"{typ}: ändringen utgick från version '{expected}', men aktuell version är nu '{current}' "
+            "(någon annan har sparat under tiden). Ingenting sparades."
+        )
+
+
+def save_version(typ: str, frame: pd.DataFrame, meta: dict, expect: str | None = None) -> str:
+    """Store `frame` as a new version of `typ` and make it current; return the version id.
+
+    `expect`: the version the change was based on (an edit of the current rows). When another
+    version has become current since, nothing is written and `VersionConflict` is raised; the
+    check and the write happen under the same lock, so of two edits of the same version exactly
+    one is stored.
+    """
     tdir = _type_dir(typ)
     with locked():
+        if expect is not None and (now_current := pointer(typ)) != expect:
+            raise VersionConflict(typ, expect, now_current)
         versions = tdir / "versions"
         versions.mkdir(parents=True, exist_ok=True)
         now = _now()
@@ -203,11 +222,11 @@ def events(typ: str) -> pd.DataFrame:
 
 def token() -> str:
     """Changes whenever any current pointer changes: a cache key for pages."""
+    root = str(store_dir())  # plain strings: pages ask on every run, and pathlib costs ~1 ms here
     parts = []
     for typ in SCHEMAS:
-        path = store_dir() / typ / "current.json"
         try:
-            st = path.stat()
+            st = os.stat(os.path.join(root, typ, "current.json"))
             parts.append(f"{typ}:{st.st_mtime_ns}:{st.st_ino}")
         except FileNotFoundError:
             parts.append(f"{typ}:-")

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from ..spreadsheet import XLSX_OPTIONS, safe_text
 from .schemas import DERIVED, KINDS, SCHEMAS, Column, Schema, resolve_type
 
 # Fixed document date: regenerating the templates gives byte-identical files.
@@ -20,8 +21,8 @@ def csv_bytes(header: list[str], rows: list[list[str]] = ()) -> bytes:
     """Semicolon CSV in UTF-8 with BOM and CRLF: what Swedish Excel writes and opens correctly."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(header)
-    w.writerows(rows)
+    w.writerow([safe_text(c) for c in header])
+    w.writerows([safe_text(c) for c in row] for row in rows)
     return "\ufeff".encode() + buf.getvalue().encode("utf-8")
 
 
@@ -53,7 +54,7 @@ def template_xlsx(typ: str) -> bytes:
 
     schema = _schema(typ)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, **XLSX_OPTIONS})
     wb.set_properties({"title": f"Valrummet – mall: {schema.label}", "created": _DOC_DATE, "author": "Valrummet"})
     head = wb.add_format({"bold": True, "bg_color": "#F2D7D5", "border": 1})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})

@@ -7,6 +7,7 @@ features sorted by code, one feature per line, no timestamps → byte-identical 
 - ``geo/valdistrikt_01_2022.geojson``: 1 378 districts; ``district_code``, ``district_name``,
   ``kommunkod``.
 - ``geo/lan.geojson``: the outline of county 01 (union of its districts); ``county_code``.
+- ``geo/valdistrikt_01_2022_centres.parquet``: each district's centre (``dashboard.build.centroids``).
 
 Source choice for the 26 municipalities of Stockholm County. The brief suggested the oflyt
 file (``geo_lan_kommuner_oflyt/Stockholms.geojson``); checked against the official voting
@@ -40,6 +41,7 @@ from pyproj import Transformer
 from shapely.geometry import mapping, shape
 
 from ..errors import SourceFileError
+from .centroids import district_centres, write_centres
 from .sources import require_file, sha256
 
 KOMMUNER_PATH = "geo_kommuner_okfse/swedish_municipalities.geojson"
@@ -93,6 +95,7 @@ def build_geo(raw_dir: Path, out_dir: Path) -> list[dict]:
 
     # Clean and simplify in metres, as one coverage so neighbours keep shared edges.
     geoms = shapely.coverage_clean(geoms, gap_width=GAP_WIDTH_M)
+    centres = district_centres(codes, names, geoms)  # before simplifying (the field map, issue 19)
     geoms = shapely.coverage_simplify(geoms, SIMPLIFY_TOLERANCE_M)
     kommunkod = np.array([c[:4] for c in codes])
     county_parts = {k: shapely.coverage_union_all(geoms[kommunkod == k]) for k in county_kommuner}
@@ -122,6 +125,7 @@ def build_geo(raw_dir: Path, out_dir: Path) -> list[dict]:
         ("lan.geojson", lan_rows),
     ):
         _write_atomic(geo_dir / fname, _feature_collection(rows))
+    write_centres(centres, geo_dir)
 
     return [
         {"id": s["id"], "path": p, "sha256": sha256(raw_dir / p), "origin": s["origin"], "licence": s["licence"]}

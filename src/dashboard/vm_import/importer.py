@@ -13,6 +13,7 @@ Rules (docs/importing-results.md):
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -34,6 +35,8 @@ from .derive import DERIVED_SOURCE, derived_rows
 from .parse import (IncompleteFinal, NothingCounted, ParsedZip, ResultFileError, SkipFile,
                     parse_zip, parse_zip_name)
 from .parties import BUCKET, RIKSDAG_PARTIKOD, PartyRegistry
+
+_LOG = logging.getLogger(__name__)
 
 ELECTION_SV = {"riksdag": "riksdagsvalet", "region": "regionvalet", "kommun": "kommunvalet"}
 STATUS_SV = {"final": "slutlig", "preliminary": "preliminär"}
@@ -283,6 +286,11 @@ def _parse_all(inputs: list[_Input], registry, names, skipped, problems) -> list
                 break
             except OSError as exc:
                 problems.append(f"Fel i källfilen {candidates[0].origin}: kan inte läsas ({exc})")
+                break
+            except Exception as exc:  # anything unforeseen in a hostile file: refused, not a traceback
+                _LOG.warning("result file %s: %s: %s", candidates[0].name, type(exc).__name__, str(exc)[:200])
+                problems.append(f"Fel i källfilen {candidates[0].name}: filen kan inte läsas "
+                                f"({type(exc).__name__}) – den är inte en resultatfil i Valmyndighetens format")
                 break
             parsed.append(result)
             for other in order[order.index(status) + 1:]:

@@ -34,6 +34,19 @@ _ZIP_RE = re.compile(
 )
 ZIP_PATTERN = "Val_<år>_<preliminar|slutlig>_<områdeskod>_<RD|RF|KF>.zip"
 
+# Zip bombs (issue 16). Valmyndigheten's largest file, the final riksdag zip for all of Sweden,
+# is ~24 MB zipped and ~260 MB unzipped (personal votes included), JSON packs about 10:1. A
+# member may unpack to at most MAX_MEMBER_BYTES, a zip to MAX_UNPACKED_BYTES in all, and no
+# member of over RATIO_FLOOR bytes more than MAX_RATIO times its packed size. Sizes are checked
+# as declared in the zip before anything is unpacked, and again while unpacking.
+MAX_MEMBER_BYTES = 400 * 1024 * 1024
+MAX_UNPACKED_BYTES = 600 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 12  # three JSON files and their signatures, with room to spare
+SIGN_MAX_BYTES = 64 * 1024  # a _sign.sha256 member holds a digest or a signature
+_CHUNK = 1024 * 1024
+
 
 class ResultFileError(SourceFileError):
     """A result zip (or one of its members) is not as documented."""
@@ -165,7 +178,9 @@ class _Reader:
         except (zipfile.BadZipFile, EOFError, ValueError, OSError):
             self.fail("är inte en läsbar zip-fil (trasig eller avkortad?)")
         with zf:
+            self._check_sizes(infos)
             jsons, signs = self._classify([i for i in infos if not i.is_dir()])
+            self._budget = MAX_UNPACKED_BYTES
             raw = {kind: self._read_member(zf, name) for kind, name in jsons.items()}
             members = []
             for kind, name in jsons.items():
@@ -173,7 +188,7 @@ class _Reader:
                 sign = signs.get(name)
                 status = "saknas"
                 if sign is not None:
-                    content = self._read_member(zf, sign)
+                    content = self._read_member(zf, sign, cap=SIGN_MAX_BYTES)
                     self.member = name
                     status = self._check_sign(content, digest, sign)
                 members.append({"name": name, "kind": kind, "sha256": digest,
@@ -213,14 +228,48 @@ class _Reader:
             self.fail(f"oväntad summeringsfil '{jsons['summering']}' i en KF-fil")
         return jsons, signs
 
-    def _read_member(self, zf: zipfile.ZipFile, name: str) -> bytes:
+    def _check_sizes(self, infos) -> None:
+        """Refuse a zip whose members say they unpack to more than the caps, before unpacking."""
+        if len(infos) > MAX_MEMBERS:
+            self.fail(f"zip-filen har {len(infos)} filer; en resultatfil har högst {MAX_MEMBERS}")
+        total = 0
+        for info in infos:
+            self.member = info.filename
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
+                self.fail(f"filen packas upp till {_mb(info.file_size)} från {_mb(info.compress_size)} "
+                          f"(mer än {MAX_RATIO} gånger) – så packas inga valresultat; filen ser ut som en "
+                          "zip-bomb och läses inte")
+            if info.file_size > MAX_MEMBER_BYTES:
+                self.fail(_too_big(info.file_size, MAX_MEMBER_BYTES, "uppackad"))
+            total += info.file_size
+        self.member = None
+        if total > MAX_UNPACKED_BYTES:
+            self.fail(_too_big(total, MAX_UNPACKED_BYTES, "uppackad zip-fil"))
+
+    def _read_member(self, zf: zipfile.ZipFile, name: str, cap: int = MAX_MEMBER_BYTES) -> bytearray:
+        """The member's bytes, unpacked in chunks; stops as soon as a cap is passed (the sizes a
+        zip declares can lie)."""
         self.member = name
+        info = zf.getinfo(name)
+        limit = min(cap, getattr(self, "_budget", MAX_UNPACKED_BYTES))
+        out = bytearray()
         try:
-            return zf.read(name)
-        except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, OSError) as exc:
+            with zf.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    out += chunk
+                    if len(out) > limit:
+                        self.fail(_too_big(len(out), limit, "uppackad") + " (mer än zip-filen anger)")
+                    if len(out) > RATIO_FLOOR and len(out) > MAX_RATIO * max(1, info.compress_size):
+                        self.fail(f"filen packas upp till mer än {MAX_RATIO} gånger sin packade storlek "
+                                  "– filen ser ut som en zip-bomb och läses inte")
+        except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, OSError, NotImplementedError,
+                RuntimeError) as exc:
             crc = "CRC" in str(exc)
             self.fail("filens kontrollsumma (CRC) stämmer inte – zip-filen är trasig" if crc
-                      else "filen kan inte packas upp (trasig eller avkortad zip-fil?)")
+                      else "filen kan inte packas upp (trasig eller avkortad zip-fil, eller en "
+                           "komprimering eller kryptering som inte stöds)")
+        self._budget = getattr(self, "_budget", MAX_UNPACKED_BYTES) - len(out)
+        return out  # json and hashlib take a bytearray: no second copy of a large member
 
     def _check_sign(self, content: bytes, digest: str, sign: str) -> str:
         # The files' own checksum: verified when it is a plain SHA-256 hex digest; a real
@@ -237,17 +286,28 @@ class _Reader:
     def _load_json(self, name: str, data: bytes):
         self.member = name
         try:
-            doc = json.loads(data, object_hook=_prune)
+            doc = json.loads(data, object_hook=_prune, parse_int=_parse_int)
         except UnicodeDecodeError as exc:
             self.fail(f"filen är inte UTF-8-kodad text ({exc.reason} vid byte {exc.start})")
         except json.JSONDecodeError as exc:
             self.fail(f"ogiltig JSON på rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}")
+        except _HugeNumber as exc:
+            self.fail(f"filen innehåller ett tal med {exc.digits} siffror – så stora tal finns inte i "
+                      "valresultat; filen läses inte")
+        except RecursionError:
+            self.fail("JSON-filen är nästlad för djupt (listor eller objekt i tusentals nivåer) – så ser "
+                      "inga valresultat ut; filen läses inte")
+        except (ValueError, MemoryError) as exc:
+            self.fail(f"JSON-filen kan inte läsas ({type(exc).__name__})")
         if not isinstance(doc, dict):
             self.fail("JSON-filen ska innehålla ett objekt")
         if "helaLandet" in doc:
             self.fail("filen är en överordnad summering (helaLandet), som inte importeras")
         kind = next(k for k in KINDS if k in name.lower())
-        err = schema.first_error(kind, doc)
+        try:
+            err = schema.first_error(kind, doc)
+        except RecursionError:
+            self.fail("JSON-filen är nästlad för djupt för att kontrolleras – filen läses inte")
         if err is not None:
             self.fail(schema.describe(err) + self._context(doc, list(err.absolute_path)))
         return doc
@@ -566,6 +626,32 @@ class _Reader:
                 "share_pct": votes / unit.valid * 100 if unit.valid else None,
                 "precision": "exact", "source": source,
             })
+
+
+class _HugeNumber(ValueError):
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.digits = digits
+
+
+MAX_DIGITS = 100  # counts in a result file have at most 8 digits (the electorate); room for any id
+
+
+def _parse_int(text: str) -> int:
+    """JSON integers; a number of absurd length is refused before Python converts it."""
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _HugeNumber(digits)
+    return int(text)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:,.0f} MB".replace(",", " ")
+
+
+def _too_big(n: int, cap: int, what: str) -> str:
+    return (f"filen är för stor {what}: {_mb(n)}, högst {_mb(cap)} godtas (Valmyndighetens största "
+            "resultatfil, riksdagsvalet för hela landet, är omkring 260 MB uppackad)")
 
 
 def _group(districts, key) -> dict[str, list]:
