@@ -3,8 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, clients, login_http, meeting, page_registry, run_slots, ui, upload_guard
-from dashboard.errors import ValrummetError
+from dashboard import startup
+
+# A fresh process: the database file is prepared in the background while this first run
+# imports the rest (the production launcher has done both before the server answered).
+startup.begin()
+
+from dashboard import auth, clients, login_http, meeting, page_registry, run_slots, ui, upload_guard  # noqa: E402
+from dashboard.errors import ValrummetError  # noqa: E402
 
 PUBLIC_PAGES = [
     page_registry.page(

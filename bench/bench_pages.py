@@ -56,7 +56,9 @@ BASELINE_APP = 'import streamlit as st\n\nst.write("hej")\n'
 
 def start_server(app_dir: Path = REPO) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="bench-streamlit-", suffix=".log", delete=False)
+    out = REPO / "bench" / "out"  # with the load benchmark's logs (not committed), not the temp folder
+    out.mkdir(parents=True, exist_ok=True)
+    log = open(out / f"bench_pages_{app_dir.name}_{port}.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],

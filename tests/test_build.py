@@ -17,7 +17,7 @@ from dashboard.paths import REPO_ROOT, data_dir
 
 BUILD_OUTPUTS = ["area_totals.parquet", "area_votes.parquet", "elections.parquet", "population.parquet",
                  "seats_official.parquet", "parties.parquet", "councils.parquet", "area_notes.parquet",
-                 "turnout.parquet", "SOURCES.md",
+                 "turnout.parquet", "seat_margins.parquet", "SOURCES.md",
                  "geo/kommuner.geojson", "geo/valdistrikt_01_2022.geojson", "geo/lan.geojson",
                  "geo/valdistrikt_01_2022_centres.parquet"]
 

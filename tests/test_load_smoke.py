@@ -3,7 +3,9 @@
 `streamlit run app.py` on a free 127.0.0.1 port; three viewers at once open every page by its
 deep link and change a selector there; between them they also reach every page by the menu.
 Every page view must finish without an exception element, an `st.error`, a page-not-found, a
-timeout or a connection error. No timing assertions.
+timeout or a connection error. The same crowd on a cold production server (empty database
+cache, viewers from the first health answer) checks that its warm-up gives way to them. No
+timing assertions.
 """
 from __future__ import annotations
 
@@ -90,6 +92,32 @@ def test_every_page_serves_a_few_viewers_without_failures(server):
     failures = [f"{titles.get(v.page, v.page)} ({v.step}): {v.failure}" for v in views if not v.ok]
     assert failures == []
     assert all(v.bytes > 0 and v.digest for v in views)
+
+
+def test_a_cold_production_server_serves_at_once_and_its_warm_up_gives_way(tmp_path):
+    """`python -m dashboard serve` with an empty database cache folder: viewers arrive the
+    moment health answers and every view succeeds; the database was ready before health
+    answered (nothing built at the first query), and the warm-up paused for the page runs
+    instead of running beside them (its log says so)."""
+    from dashboard.startup import READY
+    from dashboard.warm import PAUSED
+
+    log = tmp_path / "serve.log"
+    srv = AppServer(launcher="serve", log_path=log, start_timeout=180,
+                    env={"VALRUMMET_DB_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"})
+    srv.start()  # returns the moment /_stcore/health answers
+    try:
+        ready_before_health = READY in log.read_text(encoding="utf-8", errors="replace")
+        pages, titles, views = run_async(_crowd(srv.ws_url))
+    finally:
+        srv.stop()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    failures = [f"{titles.get(v.page, v.page)} ({v.step}): {v.failure}" for v in views if not v.ok]
+    assert failures == []
+    assert PUBLIC_PAGES <= set(titles.values())
+    assert ready_before_health and "databasen öppen" in text, text[-2000:]
+    assert PAUSED in text, text[-2000:]
+    assert list((tmp_path / "cache").glob("*.duckdb")), "the database file was built in the cache folder"
 
 
 TOY_APP = '''

@@ -98,6 +98,78 @@ def test_a_stopped_run_gives_its_slot_back():
     assert acquired.is_set() and run_slots._SLOTS.free() == run_slots.max_runs()
 
 
+def test_background_work_waits_for_page_runs_and_never_overtakes_them():
+    """acquire_idle (the warm-up) takes a slot only when no run holds one or waits for one; the
+    runs that arrive while background work holds the slot get it first, in their clients' turns,
+    and count as delayed."""
+    slots = run_slots.FairSlots(1)
+    slots.acquire()  # a page run
+    got = threading.Event()
+    t = threading.Thread(target=lambda: (slots.acquire_idle(), got.set()))
+    t.start()
+    time.sleep(0.05)
+    assert not got.is_set()  # a run holds the slot
+    slots.release()
+    assert got.wait(5)  # idle now: the background work runs
+    order: list[str] = []
+
+    def page(client: str, name: str) -> None:
+        slots.acquire(client)
+        order.append(name)
+        slots.release()
+
+    runs = [threading.Thread(target=page, args=args)
+            for args in (("127.0.0.2", "run 0"), ("127.0.0.2", "run 1"), ("127.0.0.3", "viewer"))]
+    for i, r in enumerate(runs):
+        r.start()
+        _wait_until(lambda n=i + 1: slots.waiting() == n)
+    # Background work asking again waits behind every queued run, whatever the timing.
+    again = threading.Event()
+    b = threading.Thread(target=lambda: (slots.acquire_idle(), order.append("background"), again.set()))
+    b.start()
+    time.sleep(0.02)
+    slots.release_idle()
+    assert again.wait(5)
+    for r in [*runs, b]:
+        r.join(5)
+    assert order == ["run 0", "viewer", "run 1", "background"]
+    slots.release_idle()
+    stats = slots.background_stats()
+    assert stats["delayed"] == 3 and stats["longest_delay_ms"] > 0
+    assert slots.free() == 1 and slots.waiting() == 0
+
+
+def test_background_work_waits_while_any_slot_is_taken():
+    """With several slots, background work still never runs beside a page run."""
+    slots = run_slots.FairSlots(2)
+    slots.acquire()
+    got = threading.Event()
+    t = threading.Thread(target=lambda: (slots.acquire_idle(), got.set()))
+    t.start()
+    time.sleep(0.05)
+    assert not got.is_set() and slots.free() == 1
+    slots.release()
+    assert got.wait(5)
+    slots.release_idle()
+    t.join(5)
+    assert slots.free() == 2
+
+
+def test_background_work_waits_for_a_quiet_moment_after_the_last_page_run():
+    """In a crowd the next view arrives within milliseconds of the last: background work waits
+    until the slots have been free for `quiet_s`, counted from the end of the last page run
+    (not from its own steps)."""
+    slots = run_slots.FairSlots(1)
+    slots.acquire()
+    slots.release()  # a page run just ended
+    t0 = time.monotonic()
+    slots.acquire_idle(quiet_s=0.2)
+    assert time.monotonic() - t0 >= 0.15  # (a lower bound: waiting never ends early)
+    ended = slots._idle_since
+    slots.release_idle()
+    assert slots._idle_since == ended  # its own steps do not restart the quiet moment
+
+
 def test_turns_are_shared_between_clients():
     """One client with many runs waiting does not go before another client's single run: a
     freed slot goes to the next client in turn (issue 16). Within a client, oldest first."""
@@ -123,3 +195,4 @@ def test_turns_are_shared_between_clients():
         t.join(5)
     assert order == ["flood0", "viewer", "flood1", "flood2", "flood3", "flood4"]
     assert slots.free() == 1 and slots.waiting() == 0
+

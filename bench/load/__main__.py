@@ -30,13 +30,15 @@ SECTION = "Load: Streamlit protocol (bench/load)"
 # A soak run on its own (`--scenarios s`, ~12 min) writes its own section, so it does not
 # replace the crowd results measured in a separate run.
 SOAK_SECTION = "Load: memory soak (bench/load, scenario s)"
+COLD = ("k", "f")  # cold starts (bench/load/cold.py): their own section
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
-    ap.add_argument("--scenarios", default="a,b,c,d,p,e",
-                    help="comma-separated subset of a,b,c,d,p,e,s (default all but s; p = (b) through the proxy "
-                         "with two processes; s = the memory soak, tuned only)")
+    ap.add_argument("--scenarios", default="a,b,c,d,p,e,k,f",
+                    help="comma-separated subset of a,b,c,d,p,e,s,k,f (default all but s; p = (b) through the proxy "
+                         "with two processes; s = the memory soak, tuned only; k = cold crowd, f = first view "
+                         "after a cold start: bench/load/cold.py)")
     ap.add_argument("--variants", default="tuned,default",
                     help="server variants, side by side: tuned (repo config), default (Streamlit defaults), "
                          "or names given with --variant")
@@ -55,6 +57,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--profile", metavar="SCENARIO",
                     help="record the tuned server with py-spy during this scenario (e.g. b); "
                          "writes bench/out/profile_<scenario>.txt")
+    ap.add_argument("--starts", type=int, default=5, help="(f): cold starts per server")
+    ap.add_argument("--base", metavar="PATH",
+                    help="(k)/(f): also run both launchers on this checkout (e.g. a git worktree of an earlier "
+                         "commit) as the baseline, with PYTHONPATH=PATH/src")
+    ap.add_argument("--cold-launchers", default="tuned,config",
+                    help="(k)/(f): which launchers: tuned (python -m dashboard serve), config (streamlit run app.py)")
+    ap.add_argument("--warm-wait", type=float, default=300.0,
+                    help="(k): seconds to wait after the crowd for the launcher's warm-up log line")
     ap.add_argument("--no-write", action="store_true", help="print the results, do not touch bench/RESULTS.md")
     return ap.parse_args(argv)
 
@@ -199,9 +209,20 @@ def main(argv=None) -> int:
     if "e" in scenarios:
         notes["e"] = data_note()
 
-    body = render(args, variants, extra, results, notes)
-    print(body)
+    sections = []
+    if set(scenarios) - set(COLD):
+        body = render(args, variants, extra, results, notes)
+        print(body)
+        sections.append((SOAK_SECTION if set(scenarios) == {"s"} else SECTION, body))
     stamp = time.strftime("%Y%m%d-%H%M%S")
+    if set(scenarios) & set(COLD):
+        # Cold starts (issue 17): their own section, so a run of them alone keeps the others.
+        from . import cold
+
+        crowds, firsts, cold_body = cold.run_all(args, OUT)
+        print(cold_body)
+        sections.append((cold.SECTION, cold_body))
+        results.update({("k", name): r for name, (r, _, _) in crowds.items()})
     (OUT / f"load_{stamp}.json").write_text(json.dumps(
         {f"{k[0]}/{k[1]}": {"views": [asdict(v) for v in r.views], "samples": [asdict(s) for s in r.samples],
                             "server_cpu_s": r.server_cpu_s, "client_cpu_s": r.client_cpu_s, "wall_s": r.wall_s}
@@ -210,9 +231,9 @@ def main(argv=None) -> int:
         sys.path.insert(0, str(REPO / "bench"))
         from _results import write_section
 
-        section = SOAK_SECTION if set(scenarios) == {"s"} else SECTION
-        write_section(section, body)
-        print(f"wrote section '{section}' of bench/RESULTS.md", flush=True)
+        for section, body in sections:
+            write_section(section, body)
+            print(f"wrote section '{section}' of bench/RESULTS.md", flush=True)
     return 0
 
 

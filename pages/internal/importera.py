@@ -70,7 +70,7 @@ def _restore() -> None:
 def _import_results(dry_run: bool) -> None:
     files = st.session_state.get("resultat_filer") or []
     try:
-        summary = import_files(list(files), data_dir(), dry_run=dry_run)
+        summary = import_files(list(files), data_dir(), dry_run=dry_run, prepare=True)
     except ImportRefused as exc:
         st.session_state[VM_RESULT_KEY] = {"ok": False, "problems": exc.problems, "dry_run": dry_run}
         return

@@ -93,7 +93,12 @@ def verify_password(encoded: str, password: str) -> bool:
 
 
 # A hash to verify against when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("valrummet-ingen-sådan-användare")
+# Made once with `_HASHER.hash(...)` and kept here: hashing it at import cost every process
+# ~0.2 s of CPU before it could serve (issue 17). If the hasher's parameters ever differ from
+# the ones it records (a new argon2-cffi), it is made afresh, so the cost still matches.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$pxZ2rY+I+DEpctrDUOwa1w$QBwABf5gsDgWy4W0cLMAiAB08Tw5JuvNrRPhwZDAdKg"
+if _HASHER.check_needs_rehash(_DUMMY_HASH):
+    _DUMMY_HASH = _HASHER.hash("valrummet-ingen-sådan-användare")
 
 
 def _check_hash(value: Any, where: str) -> str:

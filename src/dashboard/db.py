@@ -132,7 +132,8 @@ _PY_QUERIES: dict[str, QuerySpec] = {}
 def register_python_query(
     name: str, description: str, params: list[Param], func: Callable[..., pd.DataFrame]
 ) -> None:
-    """Register a query computed in Python; `func(**params)` returns a DataFrame."""
+    """Register a query computed in Python; `func(**params)` returns a DataFrame (and takes
+    `directory=` when `execute` is given one)."""
     _PY_QUERIES[name] = QuerySpec(name, description, tuple(params), None, func)
 
 
@@ -183,9 +184,15 @@ def reset_connections() -> None:
         for con in _connections.values():
             con.close()
         _connections.clear()
+        db_file.release()
 
 
 def _load(directory: Path) -> duckdb.DuckDBPyConnection:
+    for _ in range(3):
+        try:
+            return db_file.open_read_only(db_file.ensure(directory))
+        except FileNotFoundError:  # another process's clean-up removed it just now: build it again
+            continue
     return db_file.open_read_only(db_file.ensure(directory))
 
 
@@ -194,7 +201,7 @@ def execute(name: str, params: dict[str, Any] | None = None, directory: Path | N
     spec = get_spec(name)
     bound = spec.bind(dict(params or {}))
     if spec.func is not None:
-        return spec.func(**bound)
+        return spec.func(**bound) if directory is None else spec.func(**bound, directory=directory)
     cur = connect(directory).cursor()
     try:
         return cur.execute(spec.sql, bound).df()

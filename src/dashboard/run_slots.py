@@ -26,6 +26,12 @@ block, and Streamlit stops scripts by raising in them).
 Waiting runs queue per client address (`FairSlots`): one client with hundreds of sockets asking
 for pages (200 did delay a normal viewer to p95 5.5 s) gets one run per turn, and every other
 client's next run comes after at most one run of each client ahead of it.
+
+Background work (the launcher's warm-up, `dashboard.warm`) uses the same slots at the lowest
+priority: `acquire_idle` waits until no page run has held a slot or waited for one for a quiet
+moment, so it never runs beside a viewer's page nor in the few milliseconds between one view and
+the next in a crowd, and a viewer who arrives meanwhile waits only for the step it is in. The
+slots count those delays (`background_stats`).
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 DEFAULT_MAX_RUNS = 1
@@ -65,10 +72,16 @@ class FairSlots:
     """
 
     def __init__(self, n: int) -> None:
+        self._n = n
         self._free = n
         self._lock = threading.Lock()
-        # client key -> its waiters, oldest first; the dict's order is the turn order
-        self._queues: dict[str, collections.deque[threading.Lock]] = {}
+        self._idle = threading.Condition(self._lock)  # notified when a slot becomes free
+        # client key -> its waiters (turn lock, when it queued), oldest first; the dict's
+        # order is the turn order
+        self._queues: dict[str, collections.deque[tuple[threading.Lock, float]]] = {}
+        self._idle_since = time.monotonic()  # when the last page run gave its slot back
+        self._delayed = 0  # page runs that waited behind a background step
+        self._longest_delay = 0.0
 
     def acquire(self, key: str = "") -> None:
         with self._lock:
@@ -77,20 +90,58 @@ class FairSlots:
                 return
             turn = threading.Lock()
             turn.acquire()
-            self._queues.setdefault(key, collections.deque()).append(turn)
+            self._queues.setdefault(key, collections.deque()).append((turn, time.monotonic()))
         turn.acquire()  # released by the holder that hands its slot over
 
     def release(self) -> None:
         with self._lock:
+            self._hand_over()
+            if self._free == self._n:
+                self._idle_since = time.monotonic()  # the last page run ended now
+
+    def _hand_over(self) -> None:
+        if self._queues:
+            key = next(iter(self._queues))
+            queue = self._queues.pop(key)
+            turn, _ = queue.popleft()
+            if queue:  # the client's next waiter queues again behind the other clients
+                self._queues[key] = queue
+            turn.release()  # the slot passes on without becoming free
+        else:
+            self._free += 1
+            self._idle.notify_all()
+
+    def acquire_idle(self, quiet_s: float = 0.0) -> float:
+        """Take a slot for background work once no run has held a slot or waited for one for
+        `quiet_s` seconds (a run that arrives later waits for it like for any holder, in its
+        client's turn). Returns the seconds it waited. Give it back with `release_idle`."""
+        t0 = time.monotonic()
+        with self._lock:
+            while True:
+                if self._free == self._n and not self._queues:
+                    left = self._idle_since + quiet_s - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._idle.wait(left)
+                else:
+                    self._idle.wait()
+            self._free -= 1
+        waited = time.monotonic() - t0
+        return waited if waited > 0.0005 else 0.0
+
+    def release_idle(self) -> None:
+        """Give back a background slot; the runs that queued meanwhile count as delayed by it."""
+        with self._lock:
             if self._queues:
-                key = next(iter(self._queues))
-                queue = self._queues.pop(key)
-                turn = queue.popleft()
-                if queue:  # the client's next waiter queues again behind the other clients
-                    self._queues[key] = queue
-                turn.release()  # the slot passes on without becoming free
-            else:
-                self._free += 1
+                self._delayed += sum(len(q) for q in self._queues.values())
+                oldest = min(q[0][1] for q in self._queues.values())
+                self._longest_delay = max(self._longest_delay, time.monotonic() - oldest)
+            self._hand_over()
+
+    def background_stats(self) -> dict:
+        """{"delayed": page runs that waited behind background work, "longest_delay_ms"}."""
+        with self._lock:
+            return {"delayed": self._delayed, "longest_delay_ms": self._longest_delay * 1000}
 
     def waiting(self) -> int:
         """How many runs wait for a slot now."""
@@ -107,6 +158,11 @@ FifoSlots = FairSlots  # the name before issue 16; with one client key it is the
 
 
 _SLOTS = FairSlots(max_runs())
+
+
+def slots() -> FairSlots:
+    """The process's run slots (page runs and background work share them)."""
+    return _SLOTS
 
 
 @contextlib.contextmanager

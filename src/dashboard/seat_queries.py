@@ -19,6 +19,10 @@ total. For the party asked about this is the safe side: the votes it needs for o
 seat are then an upper bound and its margin a lower bound. (Those parties are far below
 every threshold; V is always exact.)
 
+The query's rows are computed with the data, not per request: `council_rows` gives every
+party's row of a council, `dashboard.seat_table` stores them for every council, election and
+year (data/seat_margins.parquet and the database file), and `seat_margins` reads that table.
+
 `python -m dashboard.seat_queries` prints the validation summary line for bench/RESULTS.md.
 """
 from __future__ import annotations
@@ -114,11 +118,12 @@ def _int(x) -> int | None:
     return None if pd.isna(x) else int(x)
 
 
-def load_councils(election: str, year: int, directory: Path | None = None) -> dict[str, Council]:
-    """Every council of `election` and `year` in the warehouse, keyed by area code."""
+def load_councils(election: str, year: int, directory: Path | None = None, con=None) -> dict[str, Council]:
+    """Every council of `election` and `year` in the warehouse (or in the DuckDB connection
+    `con`, e.g. a database being built), keyed by area code."""
     if election not in COUNCIL_LEVEL:
         raise QueryError(f"Valet '{election}' har ingen mandatfördelning här (kommun eller region).")
-    con = db.connect(directory)
+    con = con if con is not None else db.connect(directory)
     p = {"election": election, "year": year, "level": COUNCIL_LEVEL[election]}
     totals = _sql(con, """
         SELECT area_code, area_name, county_code, valid_votes, count_status FROM area_totals
@@ -224,11 +229,11 @@ def load_councils(election: str, year: int, directory: Path | None = None) -> di
     return councils
 
 
-# --- cache: inputs and results per data folder, election and year -------------------
+# --- cache: loaded councils per data folder, election and year (validation, tests) ---
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple, object] = {}
-_MAX_ENTRIES = 1024
+_MAX_ENTRIES = 32
 
 
 def _stamp(directory: Path | None) -> tuple:
@@ -253,8 +258,7 @@ def _cached(key: tuple, make):
                 return _cache[key]
         value = make()
         with _cache_lock:
-            # Oldest first out. Room for every party's margins in each election and year
-            # (serve warms them all: ~160 small frames) plus the loaded councils.
+            # Oldest first out: room for every election and year.
             while len(_cache) >= _MAX_ENTRIES:
                 old = next(iter(_cache))
                 del _cache[old]
@@ -274,76 +278,96 @@ COLUMNS = [
     "votes_to_next_seat", "margin_on_last_seat", "council_size", "council_size_year",
     "threshold_pct", "constituencies", "tie", "complete", "count_status",
 ]
+INT_COLUMNS = ("seats", "votes", "votes_to_next_seat", "margin_on_last_seat", "official_seats",
+               "council_size", "council_size_year", "threshold_pct", "constituencies")
 
 
-def _party_row(c: Council, party: str) -> dict:
-    votes = c.votes if party in c.votes else {**c.votes, party: 0}
-    row = {
-        "area": c.area, "area_name": c.area_name, "party": party,
-        "official_seats": c.official.get(party, 0) if c.official else pd.NA,
-        "votes": votes[party],
-        "share_pct": 100.0 * votes[party] / c.valid_votes if c.valid_votes else float("nan"),
-        "precision": c.precision.get(party, "exact"),
-        "council_size": c.council_size, "council_size_year": c.council_size_year,
-        "constituencies": c.n_constituencies, "complete": c.complete,
-        "count_status": c.count_status,
-    }
-    if not c.complete:
-        # A party hidden in ÖVR won seats: no allocation, only the official seats.
-        return {**row, "seats": row["official_seats"], "votes_to_next_seat": pd.NA,
-                "margin_on_last_seat": pd.NA, "threshold_pct": S.threshold_pct(c.election, c.n_constituencies),
-                "tie": pd.NA}
-    alloc = c.allocate()
-    kw = c.kwargs()
-    nxt = S.votes_to_next_seat(votes, c.council_size, party, lot=c.lot, **kw)
-    margin = S.margin_on_last_seat(votes, c.council_size, party, lot=c.lot, **kw)
-    return {
-        **row,
-        "seats": alloc.seats.get(party, 0),
-        "votes_to_next_seat": nxt if nxt is not None else pd.NA,
-        "margin_on_last_seat": margin if margin is not None else pd.NA,
-        "threshold_pct": alloc.threshold_pct,
-        # Only whole-council ties change totals; the constituency stage only places seats.
-        "tie": any(party in t.contenders for t in alloc.ties if t.stage == "mandat"),
-    }
+def council_rows(c: Council) -> list[dict]:
+    """One `seat_margins` row per party that can win seats in the council (`c.votes`).
+
+    A council without a known size gets rows without seats or margins (the query refuses it)."""
+    rows = []
+    alloc = c.allocate() if c.complete and c.council_size is not None else None
+    for party in sorted(c.votes):
+        row = {
+            "area": c.area, "area_name": c.area_name, "party": party,
+            "official_seats": c.official.get(party, 0) if c.official else pd.NA,
+            "votes": c.votes[party],
+            "share_pct": 100.0 * c.votes[party] / c.valid_votes if c.valid_votes else float("nan"),
+            "precision": c.precision.get(party, "exact"),
+            "council_size": c.council_size if c.council_size is not None else pd.NA,
+            "council_size_year": c.council_size_year if c.council_size_year is not None else pd.NA,
+            "constituencies": c.n_constituencies, "complete": c.complete,
+            "count_status": c.count_status,
+            "threshold_pct": S.threshold_pct(c.election, c.n_constituencies),
+            "seats": pd.NA, "votes_to_next_seat": pd.NA, "margin_on_last_seat": pd.NA, "tie": pd.NA,
+        }
+        if c.council_size is not None and not c.complete:
+            # A party hidden in ÖVR won seats: no allocation, only the official seats.
+            row["seats"] = row["official_seats"]
+        elif alloc is not None:
+            seats = alloc.seats.get(party, 0)
+            nxt, margin = S.margins(c.votes, c.council_size, party, seats, threshold=alloc.threshold_pct,
+                                    other_votes=c.other_votes)
+            row.update(
+                seats=seats,
+                votes_to_next_seat=nxt if nxt is not None else pd.NA,
+                margin_on_last_seat=margin if margin is not None else pd.NA,
+                # Only whole-council ties change totals; the constituency stage only places seats.
+                tie=any(party in t.contenders for t in alloc.ties if t.stage == "mandat"),
+            )
+        rows.append(row)
+    return rows
+
+
+def typed(rows) -> pd.DataFrame:
+    """`seat_margins` rows (dicts, or a frame read back from a table) with the query's columns and types."""
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+    df = pd.DataFrame([{k: (pd.NA if k != "share_pct" and _missing(r[k]) else r[k]) for k in COLUMNS}
+                       for r in records], columns=COLUMNS)
+    for col in INT_COLUMNS:
+        df[col] = df[col].astype("Int64")
+    df["share_pct"] = df["share_pct"].astype("float64")
+    return df
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
 def seat_margins(election: str, year: int, party: str, county: str, directory: Path | None = None) -> pd.DataFrame:
-    """Seats and both margins for one party in every council of a county."""
-    councils = councils_for(election, year, directory)
-    if not councils:
-        raise QueryError(f"Röstsiffror saknas för {ELECTION_SV[election]} {year} i data/area_votes.parquet.")
-    if election == "region":
-        chosen = [c for a, c in councils.items() if a == county]
-    else:
-        chosen = [c for c in councils.values() if c.county_code == county]
-    if not chosen:
+    """Seats and both margins for one party in every council of a county.
+
+    Read from the table `seat_margins` of the database file, which is computed with the data
+    (`dashboard.seat_table`): the same rows `council_rows` gives, never recomputed here."""
+    con = db.connect(directory)
+    p = {"election": election, "year": year}
+    pair = _sql(con, "SELECT error FROM seat_margin_pairs WHERE election = $election AND year = $year", p)
+    if len(pair) and isinstance(pair.error.iloc[0], str):
+        raise QueryError(pair.error.iloc[0])
+    where = "area = $county" if election == "region" else "county_code = $county"
+    chosen = _sql(con, f"""
+        SELECT * FROM seat_margins WHERE election = $election AND year = $year AND {where}
+        ORDER BY area, party""", {**p, "county": county})
+    if chosen.empty:
+        if _sql(con, "SELECT 1 FROM seat_margins WHERE election = $election AND year = $year LIMIT 1", p).empty:
+            raise QueryError(f"Röstsiffror saknas för {ELECTION_SV[election]} {year} i data/area_votes.parquet.")
         raise QueryError(f"Inga röstsiffror för {ELECTION_SV[election]} {year} i län {county}.")
-    no_size = [c.area_name for c in chosen if c.council_size is None]
+    no_size = list(dict.fromkeys(chosen.loc[chosen.council_size.isna(), "area_name"]))
     if no_size:
         raise QueryError(
             f"Antalet mandat är okänt för {ELECTION_SV[election]} {year} ({', '.join(no_size[:3])} …): "
             f"data/seats_official.parquet har inga mandat för {year} eller tidigare."
         )
-    with_party = [c for c in chosen if party in c.votes]
-    if not with_party:
-        known = sorted({p for c in chosen for p in c.votes})
+    rows = chosen[chosen.party == party]
+    if rows.empty:
+        known = sorted(set(chosen.party))
         hint = " ÖVR är en samlingspost för övriga partier, inget parti." if party == "ÖVR" else ""
         raise QueryError(
             f"Partiet '{party}' finns inte i {ELECTION_SV[election]} {year} i län {county}.{hint} "
             f"Partier: {', '.join(known[:20])}{' …' if len(known) > 20 else ''}"
         )
-
-    def make() -> pd.DataFrame:
-        rows = [_party_row(c, party) for c in sorted(with_party, key=lambda c: c.area)]
-        df = pd.DataFrame(rows, columns=COLUMNS)
-        for col in ("seats", "votes", "votes_to_next_seat", "margin_on_last_seat", "official_seats",
-                    "council_size", "council_size_year", "threshold_pct", "constituencies"):
-            df[col] = df[col].astype("Int64")
-        return df
-
-    df = _cached(("margins", _stamp(directory), election, year, party, county), make)
-    return df.copy()
+    return typed(rows)
 
 
 db.register_python_query(

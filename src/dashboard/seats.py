@@ -36,10 +36,12 @@ Consequence: because of återföring, a party's *total* depends only on the whol
 votes, never on how they split among constituencies. The constituency stage decides where
 seats land, not how many each party gets (tested on random councils).
 
-Seat margins (`votes_to_next_seat`, `margin_on_last_seat`) rerun the full allocation with
-changed votes for one party, all other parties' votes unchanged (so the valid-vote total,
-and with it every threshold, moves too). A tie that would decide the party's seat counts
-against it: the margins are what the party needs to be *sure*, not to reach a lottery.
+Seat margins (`votes_to_next_seat`, `margin_on_last_seat`) are defined by the full
+allocation with changed votes for one party, all other parties' votes unchanged (so the
+valid-vote total, and with it every threshold, moves too; `seats_with`). A tie that would
+decide the party's seat counts against it: the margins are what the party needs to be *sure*,
+not to reach a lottery. They are computed from the whole-council totals in integers
+(`margins`), which gives the same numbers as searching over full reruns without doing them.
 """
 from __future__ import annotations
 
@@ -371,6 +373,161 @@ def seats_with(
     return allocate(v, council_size, constituency_votes=cv, unlucky=unlucky, **kwargs).seats.get(party, 0)
 
 
+# The margins need only the party's *total* for other vote counts, and a total is the
+# whole-council allocation (module docstring), so the searches below never rerun the
+# constituency stage. With the party losing every tie (`seats_with`), its total for v votes is
+# fixed by counting the other parties' comparison numbers, in integers:
+#   seat k+1 (k = 0, 1, …) is the party's iff fewer than size − k comparison numbers of the
+#   other participating parties are >= v / divisor(k)   (equal ones come first: it loses ties)
+# and the least v that gives s seats follows from the (size − s + 1)-th largest of those numbers.
+# Each answer is checked against the counting function, which mirrors `highest_averages`
+# (tests/test_seats_fast.py compares both with the full reruns on random councils).
+
+
+def _divisor_parts(k: int) -> tuple[int, int]:
+    """_divisor_modified(k) as (numerator, denominator)."""
+    return (6, 5) if k == 0 else (2 * k + 1, 1)
+
+
+def _numbers_at_least(rivals: Sequence[int], v: int, k: int, limit: int) -> int:
+    """How many comparison numbers of `rivals` (votes; /1,2, /3, /5 …) are >= v / divisor(k),
+    counted until `limit` is reached."""
+    dn, dd = _divisor_parts(k)
+    s = v * dd  # the bar is s / dn
+    n = 0
+    for q in rivals:
+        r = q * dn
+        if 5 * r < 6 * s:  # q / 1,2 is below the bar: so are all its other numbers
+            continue
+        n += 1
+        if r >= 3 * s:  # q / (2j + 1) >= bar for j = 1 … (r/s − 1) / 2
+            n += (r - s) // (2 * s)
+        if n >= limit:
+            break
+    return n
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One party against the others' fixed votes: what the totals for other counts need."""
+
+    others: tuple[int, ...]  # the other parties' votes
+    rest: int  # valid votes that are not the party's (others + other_votes)
+    size: int
+    pct: int
+
+    def participates(self, v: int) -> bool:
+        return v > 0 and 100 * v >= self.pct * (self.rest + v)
+
+    def rivals(self, v: int) -> list[int]:
+        """The other parties at or above the threshold when the party has v votes."""
+        valid = self.rest + v
+        return [q for q in self.others if q > 0 and 100 * q >= self.pct * valid]
+
+    def total(self, v: int) -> int:
+        """The party's total with v votes when it loses every tie (= `seats_with`)."""
+        if not self.participates(v):
+            return 0
+        rivals = self.rivals(v)
+        lo, hi = 0, self.size  # seat k+1 is won for every k < lo, lost for every k >= hi
+        while lo < hi:
+            k = (lo + hi) // 2
+            if _numbers_at_least(rivals, v, k, self.size - k) < self.size - k:
+                lo = k + 1
+            else:
+                hi = k
+        return lo
+
+    def least_votes(self, s: int) -> int:
+        """The least vote count that surely gives the party `s` seats (1 <= s <= size)."""
+        found = self._least_votes_direct(s)
+        if self.total(found) >= s and (found == 0 or self.total(found - 1) < s):
+            return found
+        # Not expected (the tests compare both); the search below relies only on `total`
+        # growing with v, as the bisection of the full reruns did.
+        lo, hi = 0, self._all_seats_from()
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.total(mid) >= s:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    def _all_seats_from(self) -> int:
+        """A vote count at which every other party is below the threshold and the party above it."""
+        v = max(1, -(-self.pct * self.rest // (100 - self.pct)))
+        for q in self.others:
+            v = max(v, self._last_in(q) + 1)
+        return v
+
+    def _last_in(self, q: int) -> int:
+        """The party's largest vote count at which a rival with q votes still passes the
+        threshold (negative: never)."""
+        return (100 * q - self.pct * self.rest) // self.pct if q > 0 else -1
+
+    def _least_votes_direct(self, s: int) -> int:
+        k = s - 1
+        threshold = max(1, -(-self.pct * self.rest // (100 - self.pct)))
+        # Rivals drop below the threshold as the party's votes (and the valid total) grow: go
+        # through the stretches of v with the same rivals, lowest first.
+        drops = sorted({self._last_in(q) + 1 for q in self.others if self._last_in(q) >= 0})
+        starts = [0, *drops]
+        for i, a in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else None
+            rivals = [q for q in self.others if self._last_in(q) >= a]
+            need = max(a, threshold, self._beats(rivals, k))
+            if end is None or need < end:
+                return need
+        raise AssertionError("unreachable: the last stretch has no end")
+
+    def _beats(self, rivals: list[int], k: int) -> int:
+        """Least v whose number v / divisor(k) leaves fewer than size − k numbers of `rivals`
+        at or above it (i.e. is above the (size − k)-th largest of them)."""
+        if not rivals:
+            return 1
+        need = self.size - k
+        dn, dd = _divisor_parts(k)
+        lo = 0  # too few votes (no votes win nothing)
+        hi = -(-5 * max(rivals) * dn // (6 * dd)) + 1  # above every rival's largest number, q / 1,2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _numbers_at_least(rivals, mid, k, need) < need:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+
+def _field(votes: Mapping[str, int], council_size: int, party: str, pct: int, other_votes: int) -> _Field:
+    others = tuple(v for p, v in votes.items() if p != party)
+    return _Field(others, sum(others) + other_votes, council_size, pct)
+
+
+def margins(
+    votes: Mapping[str, int],
+    council_size: int,
+    party: str,
+    current: int,
+    *,
+    threshold: int,
+    other_votes: int = 0,
+) -> tuple[int | None, int | None]:
+    """(votes_to_next_seat, margin_on_last_seat) for a party that holds `current` seats in
+    the allocation (with its lot order); `threshold` in per cent (`threshold_pct`)."""
+    f = _field(votes, council_size, party, threshold, other_votes)
+    v0 = votes.get(party, 0)
+    nxt = None if current >= council_size else f.least_votes(current + 1) - v0
+    if current == 0:
+        return nxt, None
+    keep = f.least_votes(current)
+    return nxt, (v0 - keep if keep <= v0 else 0)
+
+
+def _current(votes, council_size, party, lot, kw) -> int:
+    return allocate(votes, council_size, unlucky=lot, **kw).seats.get(party, 0)
+
+
 def votes_to_next_seat(
     votes: Mapping[str, int],
     council_size: int,
@@ -394,23 +551,9 @@ def votes_to_next_seat(
               eligible=eligible, other_votes=other_votes)
     if party not in votes:
         votes = {**votes, party: 0}
-    current = allocate(votes, council_size, unlucky=lot, **kw).seats[party]
-    if current >= council_size:
-        return None
-
-    def gains(x: int) -> bool:
-        return seats_with(votes, council_size, party, x, lot=lot, **kw) > current
-
-    lo, hi = 0, 1  # gains(lo) is False (a tie at 0 counts against the party)
-    while not gains(hi):
-        lo, hi = hi, hi * 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if gains(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    current = _current(votes, council_size, party, lot, kw)
+    pct = threshold_pct(election, len(constituency_votes) if constituency_votes else 1)
+    return margins(votes, council_size, party, current, threshold=pct, other_votes=other_votes)[0]
 
 
 def margin_on_last_seat(
@@ -428,28 +571,14 @@ def margin_on_last_seat(
     """Largest number of votes the party can lose, all others unchanged, and surely keep its seats.
 
     One vote more loses at least one seat (below the threshold, all of them). None when it
-    has no seat. 0 when it holds its last seat only by the tie order (a lottery).
+    has no seat. 0 when it holds its last seat only by the tie order (a lottery). The answer
+    is the largest y with seats_with(…, −y) >= seats.
     """
     kw = dict(election=election, constituency_votes=constituency_votes, fixed_seats=fixed_seats,
               eligible=eligible, other_votes=other_votes)
-    v0 = votes.get(party, 0)
-    current = allocate(votes, council_size, unlucky=lot, **kw).seats.get(party, 0)
-    if current == 0:
-        return None
-
-    def keeps(y: int) -> bool:
-        return seats_with(votes, council_size, party, -y, lot=lot, **kw) >= current
-
-    if not keeps(0):
-        return 0
-    lo, hi = 0, v0  # keeps(lo) True; keeps(v0) False (no votes, no seat)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if keeps(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    current = _current(votes, council_size, party, lot, kw)
+    pct = threshold_pct(election, len(constituency_votes) if constituency_votes else 1)
+    return margins(votes, council_size, party, current, threshold=pct, other_votes=other_votes)[1]
 
 
 def sum_constituencies(constituency_votes: Mapping[str, Mapping[str, int]]) -> dict[str, int]:

@@ -130,6 +130,8 @@ def _prepare_process() -> None:
       Streamlit's own; plain `streamlit run` has none).
     * The login cookie's route, and Swedish pages for Streamlit's OIDC routes' failures
       (`dashboard.login_http`; under plain `streamlit run` logins last for the tab).
+    * The database file and the pages' modules are ready before the server answers
+      (`prepare_data`); the warm-up then fills the caches in the gaps between viewers.
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
@@ -153,6 +155,7 @@ def _prepare_process() -> None:
     from . import login_http
 
     login_http.install()
+    prepare_data()
     threading.Thread(target=_warm, name="valrummet-warm", daemon=True).start()
 
 
@@ -394,11 +397,27 @@ def memoize_theme_options() -> bool:
     return True
 
 
+def begin_data() -> None:
+    """Start building or finding the database file, in the background (dashboard.startup)."""
+    from . import startup
+
+    startup.begin()
+
+
+def prepare_data() -> None:
+    """Build or find the database file and import what the pages use, before the server
+    answers its first request (dashboard.startup): a fresh process serves its first viewer
+    without building anything."""
+    from . import startup
+
+    startup.prepare()
+
+
 def _warm() -> None:
-    """Seat margins and the pages' frames before the first viewers (dashboard.warm)."""
+    """The pages' frames, charts and tables in the gaps between viewers (dashboard.warm)."""
     from . import warm
 
-    warm.run()
+    warm.run(after_server_start=True)
 
 
 def _read_password() -> str:
@@ -439,6 +458,7 @@ def run(args: argparse.Namespace) -> int:
     if args.require_login:
         os.environ["VALRUMMET_REQUIRE_LOGIN"] = "1"
     os.environ["VALRUMMET_TRUSTED_PROXIES"] = args.trusted_proxies or ""
+    begin_data()  # the database file builds in a child process meanwhile (dashboard.startup)
     os.chdir(REPO_ROOT)  # .streamlit/config.toml and secrets.toml are read from here
     _prepare_process()
     from streamlit.web import cli as streamlit_cli

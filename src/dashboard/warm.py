@@ -1,132 +1,173 @@
-"""Fill the per-process caches before viewers arrive (run by `python -m dashboard serve`).
+"""Fill the per-process caches in the background, in the gaps between viewers (run by
+`python -m dashboard serve`).
 
-When a link is shared at a meeting, hundreds of viewers open it within half a minute and
-pick parties, elections and municipalities all over the lists. Every choice nobody has made
-before costs its viewer – and, since one process runs one script at a time under the GIL,
-everyone waiting behind it – the work of computing it: seat margins take ~2 s per party and
-election (dozens of seat allocations per council), a page's frames 50–120 ms. That work depends
-only on the data, so the launcher does it once at start, in the background, in the order a
-meeting is likely to need it: the district's own party first, then parties by how many councils
-they stand in and their votes. The same cached functions the pages call are used, so a warm entry is exactly
-what a page would have computed (charts through `dashboard.figures`, tables through the column
-lists in `dashboard.ui`, as the pages get them).
+When a link is shared at a meeting, hundreds of viewers open it within half a minute and pick
+parties, elections and municipalities all over the lists. A choice nobody has made before
+costs its viewer – and everyone waiting behind it for the run slot – the work of building its
+frames, charts and tables (20–120 ms). What depends only on the data is not done here at all:
+seats and margins come with the data (`dashboard.seat_table`), the database file is ready
+before the server answers (`serve.prepare_data`). What is left is per process: the pages'
+cached frames, charts (`dashboard.figures`) and rendered tables (`dashboard.ui`) for the
+default period, built with the same cached functions the pages call, so a warm entry is
+exactly what a page would have computed.
+
+The warm-up never competes with a viewer (`run_slots`): it runs one small step at a time, each
+in the process's run slot, and takes the slot only when no page run holds it or waits for it.
+A viewer who arrives during a step waits for that step only; the steps are single cached calls
+(the longest and the delay a viewer saw are in the log line). When the warm-up is done it logs
+`DONE` with its CPU time, the steps, the pauses and the longest delay it caused a viewer.
 """
 from __future__ import annotations
 
 import gc
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 DONE = "valrummet: förvärmning klar"  # logged when the warm-up ends (bench/load waits for it)
+PAUSED = "valrummet: förvärmningen väntar på sidvisningar"  # logged at its first pause
+FREEZE_EVERY = 25  # steps between moving what is built out of the collector's generations
+# A step starts only after the run slots have been free this long: in a crowd the next view
+# arrives within milliseconds of the last, at a meeting viewers pause for seconds.
+QUIET_S = 0.05
 
 
 def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _seat_jobs() -> list[tuple[str, int, str]]:
-    """(election, year, party) for every party standing in the county's councils in the latest
-    year with seats: own party first, then by the number of councils it stands in and votes."""
-    from . import db
-    from .seat_queries import councils_for
-    from .state import COUNTY, DEFAULT_PARTY
-
-    jobs = []
-    years = db.sql("SELECT election, max(year) AS year FROM seats_official GROUP BY election")
-    for election, year in years.itertuples(index=False):
-        councils = [c for a, c in councils_for(election, int(year)).items()
-                    if (a == COUNTY if election == "region" else c.county_code == COUNTY)]
-        stands: dict[str, int] = {}
-        votes: dict[str, int] = {}
-        for c in councils:
-            for party, n in c.votes.items():
-                stands[party] = stands.get(party, 0) + 1
-                votes[party] = votes.get(party, 0) + n
-        order = sorted(stands, key=lambda p: (p != DEFAULT_PARTY, -stands[p], -votes[p], p))
-        jobs += [(election, int(year), party) for party in order]
-    return jobs
-
-
-def _view_jobs() -> list[tuple[str, Callable[[], object]]]:
-    """The pages' cached frames, charts and tables for the default period: per party the
-    overview, the comparison of the default municipalities (share and change) and the hand-out;
-    per election the municipality map and table; per municipality and election the voting
-    districts (own party)."""
+def steps() -> Iterator[tuple[str, Callable[[], object]]]:
+    """(kind, step) in the order a meeting is likely to need them, each one cached call: the
+    pages' source lines and notes, per election the municipality table and map, per party the
+    overview (with its rankings per election), the comparison of the default municipalities
+    (share and change) and the hand-out, per municipality and election the voting districts
+    (own party, Valdistrikt's default election first). The default period, own party first."""
     from . import figures, handout, ui
     from . import queries as q
-    from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION, ELECTIONS, default_pair
+    from .state import (DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION, ELECTIONS,
+                        default_pair)
 
     a, b = default_pair(q.year_pairs())
     parties = list(q.parties("alla", a, b)["party"])
     parties.sort(key=lambda p: p != DEFAULT_PARTY)  # stable: otherwise the data's order (big first)
     chosen = tuple(q.default_comparison())
-    jobs: list[tuple[str, Callable[[], object]]] = []
-    for election in ELECTIONS:
-        jobs.append(("kommuner", lambda e=election: q.kommuner_extras(e, a, b, DEFAULT_PARTY)))
-        jobs.append(("noter", lambda e=election: q.notes_for(e, a, b)))
-    def kommuner(e: str) -> None:
-        figures.kommuner_map(e, a, b, DEFAULT_PARTY, None)
-        df = q.kommuner_view(e, a, b, DEFAULT_PARTY)
+    p0 = DEFAULT_PARTY
+
+    def kommuner_table(e: str) -> None:
+        df = q.kommuner_view(e, a, b, p0)
         ui.prepare_table(df, ui.kommuner_cols(a, b, df))
 
-    def oversikt(p: str) -> None:
-        figures.overview_direction(a, b, p)
-        figures.overview_map(a, b, p)
-        ui.prepare_table(q.overview_view(a, b, p)["counts"], ui.direction_cols())
-
-    def jamfor(p: str, metric: str) -> None:
-        figures.compare_chart(chosen, a, b, p, True, metric)
+    def compare_table(p: str) -> None:
         df = q.compare_view(chosen, a, b, p, True)
         ui.prepare_table(df, ui.compare_cols(a, b, df))
 
-    def valdistrikt(e: str, k: str) -> None:
-        facts = q.district_facts(e, a, b, k, DEFAULT_PARTY)
-        figures.district_map(e, a, b, k, DEFAULT_PARTY, "andel")
-        ui.prepare_table(q.districts_view(e, a, b, k, DEFAULT_PARTY), ui.district_cols(a, b, facts))
+    def district_table(e: str, k: str) -> None:
+        ui.prepare_table(q.districts_view(e, a, b, k, p0), ui.district_cols(a, b, q.district_facts(e, a, b, k, p0)))
 
-    for election in ELECTIONS:
-        jobs.append(("kommuner", lambda e=election: kommuner(e)))
-    for party in parties:
-        jobs.append(("översikt", lambda p=party: oversikt(p)))
+    # What every page's small print and notes read, once per period.
+    yield "sidor", lambda: q.source_text((a, b))
+    yield "sidor", lambda: q.missing_notes(a, b)
+    # Kommuner's default election first.
+    by_default = sorted(ELECTIONS, key=lambda e: e != DEFAULT_ELECTION)
+    for e in by_default:
+        yield "kommuner", lambda e=e: q.kommuner_extras(e, a, b, p0)
+        yield "kommuner", lambda e=e: q.notes_for(e, a, b)
+    for e in by_default:
+        yield "kommuner", lambda e=e: figures.kommuner_map(e, a, b, p0, None)
+        yield "kommuner", lambda e=e: kommuner_table(e)
+    for p in parties:
+        # The overview's frame in parts (each a cached call the whole reuses): steps stay short.
+        for e in ELECTIONS:
+            yield "översikt", lambda p=p, e=e: q.municipality_change(e, a, b, p)
+        yield "översikt", lambda p=p: q.municipality_change_all(a, b, p)
+        yield "översikt", lambda p=p: q.overview_areas(a, b, p)
+        yield "översikt", lambda p=p: q.overview_view(a, b, p)  # with the rankings per election
+        yield "översikt", lambda p=p: figures.overview_direction(a, b, p)
+        yield "översikt", lambda p=p: figures.overview_map(a, b, p)
+        yield "översikt", lambda p=p: ui.prepare_table(q.overview_view(a, b, p)["counts"], ui.direction_cols())
         # The page's default (share) and the change: the two a meeting looks at.
+        yield "jämför", lambda p=p: q.compare_view(chosen, a, b, p, True)
         for metric in ("andel", "forandring"):
-            jobs.append(("jämför", lambda p=party, m=metric: jamfor(p, m)))
-        jobs.append(("utskrift", lambda p=party: handout.sheet(DEFAULT_KOMMUN, a, b, p)))
+            yield "jämför", lambda p=p, m=metric: figures.compare_chart(chosen, a, b, p, True, m)
+        yield "jämför", lambda p=p: q.compare_prel(chosen, a, b, p, True)
+        yield "jämför", lambda p=p: compare_table(p)
+        yield "utskrift", lambda p=p: handout.sheet(DEFAULT_KOMMUN, a, b, p)
     # The page's default election first; then the others, which a viewer arriving from the
     # region or kommun view of another page brings along (the election choice is shared).
-    for election in sorted(ELECTIONS, key=lambda e: e != DISTRICT_DEFAULT_ELECTION):
-        for kommunkod in q.municipalities()["kommunkod"]:
-            jobs.append(("valdistrikt", lambda e=election, k=kommunkod: valdistrikt(e, k)))
-    return jobs
+    for e in sorted(ELECTIONS, key=lambda e: e != DISTRICT_DEFAULT_ELECTION):
+        yield "valdistrikt", lambda e=e: q.district_alternative(e, a, b)
+        yield "valdistrikt", lambda e=e: q.notes_for(e, a, b, level="district")
+        yield "valdistrikt", lambda e=e: q.source_text((a, b), ("district",), (e,))
+        for k in q.municipalities()["kommunkod"]:
+            yield "valdistrikt", lambda e=e, k=k: q.districts_view(e, a, b, k, p0)
+            yield "valdistrikt", lambda e=e, k=k: q.district_facts(e, a, b, k, p0)
+            yield "valdistrikt", lambda e=e, k=k: figures.district_map(e, a, b, k, p0, "andel")
+            yield "valdistrikt", lambda e=e, k=k: district_table(e, k)
 
 
-def run() -> None:
-    """Warm seat margins, then the pages' frames; never raises (the pages report problems)."""
-    t0 = time.monotonic()
-    margins = views = 0
+def _freeze() -> None:
+    # What is loaded now (modules, caches) stays for the process's life: out of the garbage
+    # collector's generations, so the full collections that page runs trigger do not walk it
+    # every time. The young generations first, so little garbage is frozen with it.
+    gc.collect(1)
+    gc.freeze()
+
+
+def wait_for_server(timeout_s: float = 120.0) -> None:
+    """Return once this process's Streamlit server runs (or after `timeout_s`): the warm-up
+    must not slow down the start itself."""
     try:
-        from . import db
-        from .errors import ValrummetError
+        from streamlit.runtime import runtime as rt
+    except ImportError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if rt.Runtime.exists() and rt.Runtime.instance().state not in (rt.RuntimeState.INITIAL,):
+            return
+        time.sleep(0.05)
 
-        db.connect()
-        for election, year, party in _seat_jobs():
+
+def run(slots=None, step_source: Callable[[], Iterator] | None = None, *, after_server_start: bool = False) -> dict:
+    """Warm the pages' caches step by step in idle run slots; never raises (the pages report
+    problems). Returns the numbers it logs."""
+    from . import run_slots
+    from .errors import ValrummetError
+
+    if after_server_start:
+        wait_for_server()
+    slots = slots or run_slots.slots()
+    t0, cpu0 = time.monotonic(), time.thread_time()
+    stats = {"steps": 0, "pauses": 0, "paused_s": 0.0, "longest_step_ms": 0.0, "longest_step": ""}
+    before = slots.background_stats()
+    try:
+        for kind, step in (step_source or steps)():
+            waited = slots.acquire_idle(QUIET_S)
+            if waited > QUIET_S * 1.5:  # more than the quiet moment itself: a page run was in the way
+                if not stats["pauses"]:
+                    _log(PAUSED)
+                stats["pauses"] += 1
+                stats["paused_s"] += waited
+            s0 = time.monotonic()
             try:
-                db.execute("seat_margins", {"election": election, "year": year, "party": party})
-                margins += 1
+                step()
             except ValrummetError:
-                pass  # e.g. a party without seat data; the page says so when asked
-        for _name, job in _view_jobs():
-            try:
-                job()
-                views += 1
-            except ValrummetError:
-                pass
+                pass  # e.g. a choice without data; the page says so when asked
+            finally:
+                stats["steps"] += 1
+                if stats["steps"] % FREEZE_EVERY == 0:
+                    _freeze()
+                took = (time.monotonic() - s0) * 1000
+                if took > stats["longest_step_ms"]:
+                    stats["longest_step_ms"], stats["longest_step"] = took, f"{kind} nr {stats['steps']}"
+                slots.release_idle()
     except Exception as exc:  # a warm-up must never stop the server
         _log(f"valrummet: förvärmning misslyckades: {exc}")
-    # What is loaded now (modules, the warehouse, the warm caches) stays for the process's life:
-    # move it out of the garbage collector's generations, so the full collections that page
-    # runs trigger no longer walk it every time.
-    gc.collect()
-    gc.freeze()
-    _log(f"{DONE}: mandatmarginaler för {margins} parti och val, {views} vyer på {time.monotonic() - t0:.0f} s")
+    _freeze()
+    after = slots.background_stats()
+    stats.update(cpu_s=time.thread_time() - cpu0, wall_s=time.monotonic() - t0,
+                 viewers_delayed=after["delayed"] - before["delayed"], longest_delay_ms=after["longest_delay_ms"])
+    _log(f"{DONE}: {stats['steps']} steg, CPU {stats['cpu_s']:.1f} s på {stats['wall_s']:.0f} s; "
+         f"pausade {stats['pauses']} gånger ({stats['paused_s']:.1f} s) för sidvisningar; "
+         f"längsta steg {stats['longest_step_ms']:.0f} ms ({stats['longest_step']}); "
+         f"fördröjde {stats['viewers_delayed']} sidvisningar, som mest {stats['longest_delay_ms']:.0f} ms")
+    return stats

@@ -41,10 +41,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="package")
-def server():
-    """Base URL of a running app; the process is killed when the session ends."""
+def server(tmp_path_factory):
+    """Base URL of a running app; the process is killed when the session ends. Its log goes to
+    pytest's temporary folder (pytest keeps the last few runs' and removes older ones)."""
     port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="streamlit-", suffix=".log", delete=False)
+    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "wb")
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", "app.py",
@@ -81,6 +82,7 @@ def server():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+        log.close()
 
 
 @pytest.fixture(scope="package")

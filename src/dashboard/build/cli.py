@@ -12,9 +12,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--derived", type=Path, default=None, metavar="MAPP",
                         help="mappen med härledda röstetal för Stockholms län")
     parser.add_argument("--out", type=Path, default=None, metavar="MAPP", help="målmapp (standard data/)")
+    parser.add_argument("--seats", action="store_true",
+                        help="räkna bara om mandattabellen (seat_margins.parquet) ur målmappens data; "
+                             "behöver inga råfiler")
 
 
 def run(args) -> int:
+    if args.seats:
+        from ..seat_table import FILE, refresh
+
+        out = args.out or data_dir()
+        print(f"{out / FILE}: {'omräknad' if refresh(out) else 'redan aktuell'}")
+        return 0
     from .pipeline import build
 
     # The app's static folder only follows the app's own data/, not a custom --out.

@@ -677,6 +677,11 @@ def _build(raw: Path, derived: Path, out: Path, static: Path | None) -> dict:
                 tmp_copy = static / "geo" / f".{f.name}.tmp"
                 shutil.copyfile(f, tmp_copy)
                 os.replace(tmp_copy, static / "geo" / f.name)
+        # Seats and margins of every party in every council depend only on these files: computed
+        # now (seat_margins.parquet), with the database file, rather than while a viewer waits.
+        from ..seat_table import refresh
+
+        refresh(out)
         return info
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

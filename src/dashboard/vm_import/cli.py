@@ -22,7 +22,7 @@ def run(args) -> int:
     from .importer import import_files
 
     try:
-        summary = import_files(args.paths, args.data_dir, dry_run=args.dry_run)
+        summary = import_files(args.paths, args.data_dir, dry_run=args.dry_run, prepare=True)
     except ValrummetError as exc:
         print(f"fel: {exc}", file=sys.stderr)
         return 1

@@ -76,6 +76,9 @@ class ImportSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     history: list[Path] = field(default_factory=list)
     dry_run: bool = False
+    # Why the database of the new state could not be prepared (`prepare`); the import itself
+    # stands, the first query reports the problem again.
+    not_prepared: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         cols = ["file", "election", "year", "area_code", "count_status", "sha256"]
@@ -101,6 +104,8 @@ class ImportSummary:
             lines.append(f"Hoppade över: {name} – {reason}")
         if not lines:
             lines.append("Inga resultatfiler att importera.")
+        if self.not_prepared:
+            lines.append(f"Obs: databasen kunde inte förberedas efter importen: {self.not_prepared}")
         return "\n".join(lines)
 
 
@@ -392,13 +397,16 @@ def _prepare(data_dir: Path, key: tuple[str, int], new: list[ParsedZip], replace
 
 
 def import_files(paths: Iterable, data_dir: Path | str | None = None, *,
-                 dry_run: bool = False) -> ImportSummary:
+                 dry_run: bool = False, prepare: bool = False) -> ImportSummary:
     """Validate and import result zips.
 
     `paths`: zip files, folders of zips, index.md5 files (zips beside them), or uploads as
     `(file name, bytes)` or file-like objects with `.name` (e.g. Streamlit's UploadedFile; an
     uploaded index.md5 is used to check the md5 of the uploaded zips).
     Raises ImportRefused (nothing changed) when any file is bad.
+    `prepare`: after an import, recompute the seat table of the imported elections
+    (`seat_table.refresh`) and build the database file of the new state now (the command and
+    the import page do), rather than when the next query needs it.
     """
     data_dir = Path(data_dir or default_data_dir())
     if not data_dir.is_dir():
@@ -441,6 +449,13 @@ def import_files(paths: Iterable, data_dir: Path | str | None = None, *,
         finally:
             shutil.rmtree(tmp_root, ignore_errors=True)
     _reset_db()
+    if prepare:
+        from ..seat_table import refresh
+
+        try:
+            refresh(data_dir)
+        except ValrummetError as exc:  # e.g. a data folder without the base tables
+            summary.not_prepared = str(exc)
     return summary
 
 

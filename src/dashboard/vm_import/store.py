@@ -23,7 +23,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -186,7 +185,7 @@ HISTORY_COLUMNS = [
 ]
 
 
-def import_history(data_dir: Path | None = None) -> pd.DataFrame:
+def import_history(data_dir: Path | None = None) -> "pd.DataFrame":
     """Every imported result file: when, which file and checksum, preliminary/final, the
     rows it gave, and whether its rows are in the warehouse now (`current`). Newest first."""
     from ..paths import data_dir as default_dir
@@ -209,6 +208,8 @@ def import_history(data_dir: Path | None = None) -> pd.DataFrame:
                 "area_votes_rows": entry["rows"]["area_votes"], "current": False,
             })
             row["current"] = row["current"] or current
+    import pandas as pd  # only here: a server's database build reads the store without pandas
+
     df = pd.DataFrame(list(rows.values()), columns=HISTORY_COLUMNS)
     return df.sort_values(["imported_at", "election", "file"], ascending=[False, True, True],
                           ignore_index=True)
