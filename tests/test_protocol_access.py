@@ -564,8 +564,7 @@ def test_one_client_flooding_page_runs_does_not_starve_another(server):
     """100 sockets from one address asking for pages without pause, and a viewer from another
     address. With runs served in arrival order the viewer waited behind every run queued before
     it (p95 5.5 s); with turns between client addresses its page comes before most of them.
-    Measured as an order, not a time: of the flood's runs already asked for when the viewer
-    asks, most finish after the viewer's page."""
+    Measured as an order, not a time: few of the flood's runs finish while the viewer waits."""
     flood_n = 100
 
     async def go():
@@ -597,10 +596,15 @@ def test_one_client_flooding_page_runs_does_not_starve_another(server):
                 assert not run.exceptions(), run.exceptions()
         stop.set()
         await asyncio.gather(*tasks)  # every run asked for has finished now
-        return [sum(1 for a, d in flood if a < asked and d > done) for asked, done in views]
+        # Flood runs that finished while the viewer waited for its page. With turns between
+        # addresses that is the run in progress and about one per turn; in arrival order it is
+        # every run queued before the viewer (about flood_n). Counted by finish, not by how
+        # many were queued: on a loaded machine this test's own client re-asks late, so fewer
+        # flood runs are queued at any moment, but each one still finishes before or after.
+        return [sum(1 for a, d in flood if asked < d < done) for asked, done in views]
 
-    overtook = run_async(go())
-    assert min(overtook) >= flood_n // 2, overtook
+    finished_meanwhile = run_async(go())
+    assert max(finished_meanwhile) <= flood_n // 5, finished_meanwhile
 
 
 def cache_misses(base: str) -> dict[str, int]:
