@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, clients, meeting, page_registry, run_slots, ui, upload_guard
+from dashboard import auth, clients, meeting, page_registry, run_slots, state, ui, upload_guard
 from dashboard.errors import ValrummetError
 
 PUBLIC_PAGES = [
@@ -119,6 +119,8 @@ def main() -> None:
             if logged_in:
                 st.button("Logga ut", icon=":material/logout:", on_click=auth.logout, key="logga_ut")
 
+    # Where a link's value that was not understood is reported, above the page (dashboard.state).
+    state.url_notices()
     try:
         if not (meeting_mode and meeting.render(page)):
             page.run()

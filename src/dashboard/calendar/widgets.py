@@ -83,6 +83,9 @@ def person_selector(people: pd.DataFrame) -> int | None:
 def kommun_selector(kommuner: pd.DataFrame) -> str | None:
     """A municipality or all (`?kommun=Botkyrka`; the other pages' municipality parameter)."""
     codes, names = state.options(kommuner, "kommunkod", "kommun")
+    state.from_link(Key.KOMMUN, {ALL: "Alla kommuner", **names},
+                    lambda raw: ALL if state.fold(raw) in ("alla", "alla kommuner") else state.kommun_code(raw, kommuner),
+                    "Alla kommuner")
     value = st.selectbox("Kommun", (ALL, *codes), format_func=lambda c: "Alla kommuner" if c == ALL else names.get(c, c),
                          key=Key.KOMMUN, bind="query-params", help="Visa bara en kommuns bokningar.")
     return None if value in (None, ALL) else value
