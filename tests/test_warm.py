@@ -55,7 +55,7 @@ def test_a_warm_job_fills_the_caches_the_page_reads(monkeypatch):
     figures.compare_chart(tuple(q.default_comparison()), A, B, "V", True, "andel")
     # ...and the tables already rendered, for the very frame the page will pass.
     counts = q.overview_view(A, B, "V")["counts"]
-    _, styler = ui._table_parts(counts, ui.direction_cols())
+    _, styler, _ = ui._table_parts(counts, ui.direction_cols())
     assert getattr(styler, "_valrummet_styler_proto", None) is not None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from . import fmt
+from . import fmt, swedish
 from . import queries as q
 from . import state
 from .state import ELECTION_DEFINITE, ELECTION_LABEL, ELECTIONS, Key
@@ -296,6 +296,13 @@ html { font-size: 22px; }
 .st-key-mote_value_long p { font-size: clamp(2rem, 5.5vw, 5.5rem); }
 .st-key-mote_detail p { font-size: clamp(1.5rem, 4vw, 4rem); font-weight: 600; }
 .st-key-mote_note p { font-size: clamp(0.9rem, 1.4vw, 1.4rem); color: #222; }
+/* The step buttons stay in view at the bottom of the window, however tall the screen's text. */
+.st-key-mote_knappar { position: sticky; bottom: 0; z-index: 2; background: #fff; padding: 0.4rem 0; }
+.stMainBlockContainer { padding-top: 4.5rem; }
+@media (max-width: 640px) {
+  html { font-size: 18px; }
+  .st-key-mote_skarm { min-height: 0; }
+}
 </style>
 """
 
@@ -304,15 +311,17 @@ def style() -> None:
     st.html(_CSS)
 
 
-# Steps through the screens with the keyboard (arrows, PageUp/PageDown as a clicker sends, space).
+# Steps through the screens with the keyboard (arrows, PageUp/PageDown as a clicker sends, space);
+# also runs the page script (dashboard.swedish), since meeting mode has no "Kopiera länk".
 _KEYS = st.components.v2.component(
     "valrummet_mote_tangenter",
     html="""
 <span class="vr-keys" aria-hidden="true"></span>
 """,
-    js="""
+    js=swedish.PAGE_JS + """
 export default function (component) {
   const { setTriggerValue } = component
+  valrummetPage()
   if (window.__vrMoteKeys) document.removeEventListener("keydown", window.__vrMoteKeys)
   const handler = (e) => {
     const t = e.target

@@ -406,6 +406,15 @@ def from_link(
     _tell(not_understood(key, raw, shown, UNKNOWN if code is None else unavailable))
 
 
+def _not_here(key: str, codes: Iterable[str]) -> None:
+    """Forget a shared key's value that another page's selector left and that is no option
+    here (Kommuner's "Ingen" as Valdistrikt's municipality): the widget starts from its default
+    instead of holding a value it cannot show, which Streamlit would also write to the URL."""
+    value = st.session_state.get(key)
+    if value is not None and value not in codes:
+        del st.session_state[key]
+
+
 def _choice_code(options: Mapping[str, str]) -> Callable[[str], str | None]:
     return lambda raw: resolve(raw, alias_table([*((v, v) for v in options), *((lab, v) for v, lab in options.items())]))
 
@@ -416,6 +425,7 @@ def party_selector(parties: pd.DataFrame, key: str = Key.PARTY) -> str:
     if not codes:
         codes, labels = (DEFAULT_PARTY,), {DEFAULT_PARTY: DEFAULT_PARTY}
     index = codes.index(DEFAULT_PARTY) if DEFAULT_PARTY in codes else 0
+    _not_here(key, codes)
     from_link(key, labels, resolve_party, labels.get(codes[index], codes[index]))
     value = st.selectbox(
         "Parti",
@@ -452,6 +462,7 @@ def kommun_selector(
     if default is None:
         codes = (NO_KOMMUN, *codes)
     index = codes.index(default if default is not None else NO_KOMMUN) if (default in codes or default is None) else 0
+    _not_here(key, codes)
     label_of = names if default is not None else {NO_KOMMUN: NO_KOMMUN_LABEL, **names}
     from_link(key, label_of, lambda raw: kommun_code(raw, kommuner, default is None),
               "ingen kommun" if codes[index] == NO_KOMMUN else label_of.get(codes[index], codes[index]))
