@@ -34,6 +34,11 @@ PRINT_CSS = """
   .st-key-utskrift_ark h3 { font-size: 12pt !important; padding: 0.2rem 0 0 0 !important; }
   .st-key-utskrift_ark table { break-inside: avoid; }
   .st-key-utskrift_ark th, .st-key-utskrift_ark td { font-size: 9pt !important; padding: 0.15rem 0.35rem !important; }
+  /* Seats beside the campaign activity on paper too (Streamlit stacks columns on paper
+     width), and no link that paper cannot follow. */
+  .st-key-utskrift_ark [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; gap: 1rem !important; }
+  .st-key-utskrift_ark [data-testid="stColumn"] { flex: 1 1 0 !important; min-width: 0 !important; width: auto !important; }
+  .st-key-utskrift_ark [data-testid="stPageLink"] { display: none !important; }
 }
 </style>
 """

@@ -74,6 +74,8 @@ EXACT: dict[str, str] = {
     "file upload": "filuppladdning",
     "Delete": "Ta bort",
     "Remove file": "Ta bort filen",
+    "Add files": "Lägg till filer",
+    "Add file": "Lägg till fil",
     # plotly's mode bar and maps
     "Download plot as a PNG": "Ladda ner diagrammet som PNG",
     "Download plot": "Ladda ner diagrammet",
@@ -117,6 +119,7 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^(?:Limit )?(\d+(?:\.\d+)?)\s?MB per file$", "Högst $1 MB per fil"),
     (r"^(?:Limit )?(\d+(?:\.\d+)?)\s?MB per file • (.+)$", "Högst $1 MB per fil • $2"),
     (r"^(\d+)\.(\d+)\s?(B|KB|MB|GB)$", "$1,$2 $3"),  # a file's size: 131.0B -> 131,0 B
+    (r"^(.+), (\d+)\.(\d+)\s?(B|KB|MB|GB)$", "$1, $2,$3 $4"),  # an uploaded file's label
     (r"^[a-z_]+ icon$", "ikon"),  # a Material icon's label in Markdown (":material/schedule:")
 ]
 
@@ -128,7 +131,7 @@ FORBIDDEN_ENGLISH: tuple[str, ...] = (
     "Skip to", "Choose", "Select", "Selected", "Remove", "Clear", "Close", "Open", "No results", "Copy",
     "Zoom", "Pan", "Autoscale", "Reset", "Toggle", "Print", "Record", "Made with", "Running", "Rerun",
     "Stop", "Sort ascending", "Sort descending", "Autosize", "Pin column", "Hide column", "icon",
-    "Delete", "file upload", "Map", "Please", "Loading", "Connecting",
+    "Delete", "file upload", "Map", "Please", "Loading", "Connecting", "Add",
 )
 
 

@@ -197,11 +197,12 @@ def direction_cols() -> list[Col]:
     """Översikt: municipalities up / down / unchanged / missing per election."""
     return [
         Col("val", "Val"),
-        Col("upp", "Upp (antal kommuner)", "int"),
-        Col("ned", "Ned (antal kommuner)", "int"),
-        Col("oförändrad", "Oförändrad (antal kommuner)", "int"),
-        Col("saknas", "Uppgift saknas (antal kommuner)", "int"),
-        Col("preliminärt", "Varav preliminärt räknade, valnatten (antal kommuner)", "int"),
+        Col("upp", "Upp (antal kommuner)", "int", short="Upp (antal)"),
+        Col("ned", "Ned (antal kommuner)", "int", short="Ned (antal)"),
+        Col("oförändrad", "Oförändrad (antal kommuner)", "int", short="Oförändrad (antal)"),
+        Col("saknas", "Uppgift saknas (antal kommuner)", "int", short="Saknas (antal)"),
+        Col("preliminärt", "Varav preliminärt räknade, valnatten (antal kommuner)", "int",
+            short="Varav preliminärt (antal)"),
     ]
 
 

@@ -183,6 +183,19 @@ def check_page(page: Page, where: str, width: int) -> None:
     assert overflow <= width, f"{where}: the page is {overflow} px wide in a {width} px window"
 
 
+def check_uploader(page: Page, where: str, tmp_path) -> None:
+    """A file put in the uploader (not sent on: nothing is checked or saved) is described in
+    Swedish: its size with a decimal comma, the buttons beside it."""
+    upload = tmp_path / "tidningar.csv"
+    upload.write_text("kommun;exemplar\nBotkyrka;100\n", encoding="utf-8")
+    uploader = page.get_by_test_id("stFileUploader").first
+    uploader.locator("input[type=file]").set_input_files(str(upload))
+    expect(uploader.get_by_text("tidningar.csv")).to_be_visible(timeout=TIMEOUT)
+    expect(uploader.get_by_text(f"{upload.stat().st_size},0 B", exact=True)).to_be_visible()
+    english = page.evaluate(ENGLISH_JS, list(FORBIDDEN_ENGLISH))
+    assert english == [], f"{where} (a file in the uploader): English on the page: {english}"
+
+
 def screenshot(page: Page, path, size: tuple[int, int]) -> None:
     """The whole page: Streamlit scrolls inside its main container, so the window is made as
     tall as the content for the picture."""
@@ -214,7 +227,7 @@ def check_meeting(page: Page, where: str, size: tuple[int, int], picture) -> Non
 
 @pytest.mark.parametrize("logged_in", [False, True], ids=["utloggad", "inloggad"])
 @pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["390", "1440"])
-def test_every_page(phone_server, new_browser, screenshot_dir, size, logged_in):
+def test_every_page(phone_server, new_browser, screenshot_dir, tmp_path, size, logged_in):
     width, height = size
     phone = width < 700
     page = new_browser(width=width, height=height).new_page()
@@ -230,6 +243,8 @@ def test_every_page(phone_server, new_browser, screenshot_dir, size, logged_in):
         where = f"{title} ({state}, {width} px)"
         open_from_menu(page, title, heading, phone, internal=title in INTERNAL)
         check_page(page, where, width)
+        if title == "Importera":
+            check_uploader(page, where, tmp_path)
         slug = title.lower().replace(" ", "_").replace("ö", "o").replace("ä", "a").replace("å", "a")
         screenshot(page, screenshot_dir / f"{slug}_{width}_{state}.png", size)
         if title in WITH_SCREENS and (not logged_in or title == "Översikt"):
