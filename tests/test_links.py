@@ -3,15 +3,12 @@ names with or without "kommun", periods with any dash; the address is rewritten 
 page shows, and a value that means nothing is dropped with one Swedish line saying so."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import queries as q
 from dashboard import state
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from tests.test_pages import run_page
 S_LABEL = "Arbetarepartiet-Socialdemokraterna"  # the name in data/parties.parquet, and the URL's label
 
 
@@ -78,14 +75,7 @@ def test_a_notice_repeats_a_hostile_value_as_plain_text():
 # --- AppTest: deep links ------------------------------------------------------------------------------
 
 
-def run(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+run = run_page  # an AppTest of app.py on `page` with these query parameters
 
 
 def notices(at: AppTest) -> str:

@@ -162,18 +162,7 @@ def table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, al
 
 def _table(shown: pd.DataFrame, styled, present: Sequence[Col], config: dict, *, key: str, file_stem: str, alt: str,
            note: str, height: int | str, on_select=None) -> None:
-    st.dataframe(
-        styled,
-        hide_index=True,
-        key=key,
-        height=height,
-        alt=alt,
-        placeholder=fmt.MISSING,
-        # name pinned, name and key figure within a phone's width (ui.column_config)
-        column_config=config or None,
-        on_select=on_select or "ignore",
-        selection_mode="single-row",
-    )
+    ui.dataframe(styled, config, key=key, height=height, alt=alt, on_select=on_select)
     excel_cols = [ui.Col(c.header, c.header, "int" if c.kind == "int" else "pp" if c.kind == "pp" else
                          "pct" if c.kind in ("pct", "dec2") else "text") for c in present]
     with st.container(horizontal=True, gap="small"):

@@ -395,19 +395,7 @@ def table(
     """
     shown, styled, config = _table_parts(df, cols)
     with st.container(key=f"{key}_box"):  # addressable as a unit (the browser tests)
-        event = st.dataframe(
-            styled,
-            hide_index=True,
-            key=key,
-            height=height,
-            alt=alt,
-            placeholder=fmt.MISSING,
-            # the first column names the row and stays in view when a phone scrolls sideways;
-            # it and the key figure beside it fit a phone's width (column_config)
-            column_config=config,
-            on_select=on_select or "ignore",
-            selection_mode="single-row",
-        )
+        event = dataframe(styled, config, key=key, height=height, alt=alt, on_select=on_select)
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             "CSV",
@@ -429,6 +417,24 @@ def table(
             key=f"{key}_xlsx",
         )
     return event
+
+
+def dataframe(styled, config: dict, *, key: str, height: int | str, alt: str, on_select=None):
+    """st.dataframe as every table shows it: no index, "uppgift saknas" for missing, rows
+    clickable when `on_select` is given, and `config` from column_config (the first column
+    names the row and stays in view when a phone scrolls sideways; it and the key figure beside
+    it fit a phone's width)."""
+    return st.dataframe(
+        styled,
+        hide_index=True,
+        key=key,
+        height=height,
+        alt=alt,
+        placeholder=fmt.MISSING,
+        column_config=config or None,
+        on_select=on_select or "ignore",
+        selection_mode="single-row",
+    )
 
 
 def selected_row(key: str) -> int | None:

@@ -19,6 +19,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from dashboard import state as S
 from dashboard.auth import hash_password
 from dashboard.swedish import FORBIDDEN_ENGLISH
 from tests.test_protocol_access import serve
@@ -249,3 +250,22 @@ def test_every_page(phone_server, new_browser, screenshot_dir, tmp_path, size, l
         screenshot(page, screenshot_dir / f"{slug}_{width}_{state}.png", size)
         if title in WITH_SCREENS and (not logged_in or title == "Översikt"):
             check_meeting(page, where, size, screenshot_dir / f"mote_{slug}_{width}_{state}.png")
+    if not logged_in:
+        check_first_views(page, phone_server, width)
+
+
+def check_first_views(page: Page, base: str, width: int) -> None:
+    """What issue 15 settled, seen here at both widths: Valdistrikt opens on a view with a
+    comparison, offers the nearest comparable choice where a choice has none, and areas are
+    named for what they cover."""
+    page.goto(f"{base}/valdistrikt")
+    expect(page.get_by_text("valdistrikt 2026 fanns med samma kod 2022", exact=False)).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    check_tables(page, f"Valdistrikt, first view ({width} px)")
+    assert "Förändring (p.e.)" in [h for t in page.evaluate(TABLES_JS) for _, h in t["shown"]]
+    page.goto(f"{base}/valdistrikt?val=Kommunval")
+    expect(page.get_by_role("button", name="Visa riksdagsvalet 2022 → 2026")).to_be_visible(timeout=TIMEOUT)
+    wait_ready(page)
+    page.goto(base)
+    expect(page.get_by_text(f"Riksdagsval – {S.COUNTY_FULL}")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(S.VALKRETS_REST, exact=False).first).to_be_visible()
