@@ -148,6 +148,14 @@ def test_meeting_mode_reads_links_the_same_way_and_clamps_the_screen():
     assert [m.value for m in at.markdown][0] == "Vänsterpartiet · Botkyrka · kommunfullmäktige 2026"
 
 
+def test_a_switch_reads_ja_and_nej():
+    at = run("pages/jamfor.py", lanet="nej")
+    assert at.toggle(key=state.Key.COUNTY_REF).value is False and qp(at, state.Key.COUNTY_REF) == ["false"]
+    at = run("pages/jamfor.py", lanet="kanske")
+    assert at.toggle(key=state.Key.COUNTY_REF).value is True
+    assert "”kanske” i länken (`lanet=`) känns inte igen – sidan visar ”Länet som referens” på." in notices(at)
+
+
 def test_a_canonical_link_is_left_alone():
     at = run("pages/kommuner.py", parti="Moderaterna", kommun="Botkyrka", val="Regionval")
     assert notices(at) == ""

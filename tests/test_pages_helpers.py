@@ -389,3 +389,21 @@ def test_scatter_names_neither_overlap_nor_leave_the_chart():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]), (a, b)
+
+
+def test_maps_show_the_whole_county():
+    """The county's maps fit the area into the map's own plot area (the figure less its legend or
+    colour bar) at the narrowest width drawn: Norrtälje's northern tip is not cut (issue 18)."""
+    import math
+
+    bbox = queries.kommun_geo()["bbox"]
+    west, south, east, north = bbox
+
+    def merc(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    for figure_height, below in ((360, maps.LEGEND_PX), (460, maps.COLORBAR_PX)):
+        _, zoom = maps.view(bbox, height_px=figure_height - below)
+        px_per_radian = 512 * 2 ** zoom / (2 * math.pi)
+        assert (merc(north) - merc(south)) * px_per_radian <= figure_height - below
+        assert math.radians(east - west) * px_per_radian <= maps.MAP_MIN_WIDTH

@@ -415,7 +415,8 @@ def _not_here(key: str, codes: Iterable[str]) -> None:
         del st.session_state[key]
 
 
-def _choice_code(options: Mapping[str, str]) -> Callable[[str], str | None]:
+def choice_code(options: Mapping[str, str]) -> Callable[[str], str | None]:
+    """`from_link`'s reading of a small set of named options: by value or label, forgivingly."""
     return lambda raw: resolve(raw, alias_table([*((v, v) for v in options), *((lab, v) for v, lab in options.items())]))
 
 
@@ -529,7 +530,7 @@ def kommuner_selector(
 def choice_selector(label: str, options: dict[str, str], default: str, key: str, help: str | None = None) -> str:
     """A small set of named views (value -> label) as a bound segmented control."""
     values = list(options)
-    from_link(key, options, _choice_code(options), options.get(default, default))
+    from_link(key, options, choice_code(options), options.get(default, default))
     value = st.segmented_control(
         label,
         values,
@@ -543,7 +544,14 @@ def choice_selector(label: str, options: dict[str, str], default: str, key: str,
     return value or default
 
 
+_ON_OFF = {"true": "true", "ja": "true", "1": "true", "on": "true", "pa": "true",
+           "false": "false", "nej": "false", "0": "false", "off": "false", "av": "false"}
+
+
 def toggle(label: str, default: bool, key: str, help: str | None = None) -> bool:
+    """A switch bound to `?key=true|false` (ja/nej, 1/0, på/av read too)."""
+    from_link(key, {"true": "true", "false": "false"}, lambda raw: _ON_OFF.get(fold(raw)),
+              f"”{label}” {'på' if default else 'av'}")
     return st.toggle(label, value=default, key=key, bind="query-params", help=help)
 
 

@@ -66,6 +66,8 @@ def step_buttons(unit: str, title: str) -> None:
 
 def kind_selector() -> str | None:
     options = (ALL, *M.TYPES)
+    labels = {k: "Alla typer" if k == ALL else M.TYPE_SHORT[k] for k in options}
+    state.from_link(Key.KIND, labels, state.choice_code(labels), labels[ALL])
     value = st.selectbox("Typ", options, format_func=lambda k: "Alla typer" if k == ALL else M.TYPE_SHORT[k],
                          key=Key.KIND, bind="query-params")
     return None if value in (None, ALL) else value
@@ -102,6 +104,7 @@ def forening_selector(names: Mapping[str, str], kommun_of: Mapping[str, str], ko
 
 def view_selector(views: Mapping[str, str], default: str) -> str:
     """The view (`?vy=Vecka`), as pills: they wrap onto a second line on a phone."""
+    state.from_link(Key.VIEW, views, state.choice_code(views), views[default])
     value = st.pills("Visa", tuple(views), default=default, required=True, format_func=views.get, key=Key.VIEW,
                      bind="query-params")
     return value or default
