@@ -155,6 +155,8 @@ def period_selector(
 # Callers get the shared, read-only objects: a selector's format_func keeps its mapping for the
 # life of the session, and per-session copies were ~2.8 MB at 300 sessions (bench, (c)).
 _OPTIONS: dict[tuple[int, str, str], tuple[weakref.ref, tuple[str, ...], Mapping[str, str]]] = {}
+# The labels of each mapping `options` hands out, as a set: is a link's value one of them?
+_LABEL_SETS: dict[int, frozenset] = {}
 
 
 def options(df: pd.DataFrame, code_col: str, label_col: str) -> tuple[tuple[str, ...], Mapping[str, str]]:
@@ -164,7 +166,13 @@ def options(df: pd.DataFrame, code_col: str, label_col: str) -> tuple[tuple[str,
     if hit is None or hit[0]() is not df:
         codes = tuple(df[code_col])
         labels = MappingProxyType(dict(zip(codes, df[label_col])))
-        _OPTIONS[key] = hit = (weakref.ref(df, lambda _r, k=key: _OPTIONS.pop(k, None)), codes, labels)
+        _LABEL_SETS[id(labels)] = frozenset(labels.values())
+
+        def forget(_ref, k=key, labels_id=id(labels)) -> None:
+            _OPTIONS.pop(k, None)
+            _LABEL_SETS.pop(labels_id, None)
+
+        _OPTIONS[key] = hit = (weakref.ref(df, forget), codes, labels)
     return hit[1], hit[2]
 
 
@@ -396,7 +404,7 @@ def from_link(
     dropped with a notice saying what is shown instead (`shown`) when it means nothing among
     these options. One lookup when the link is canonical (every run but a hand-typed link's first)."""
     raw = st.query_params.get(key)
-    if raw is None or raw in label_of.values():
+    if raw is None or raw in _LABEL_SETS.get(id(label_of), label_of.values()):
         return
     code = code_of(raw)
     if code is not None and code in label_of:
