@@ -9,7 +9,7 @@ from dashboard import startup
 # imports the rest (the production launcher has done both before the server answered).
 startup.begin()
 
-from dashboard import auth, clients, login_http, meeting, page_registry, run_slots, ui, upload_guard  # noqa: E402
+from dashboard import auth, clients, login_http, meeting, page_registry, run_slots, state, ui, upload_guard  # noqa: E402
 from dashboard.errors import ValrummetError  # noqa: E402
 
 PUBLIC_PAGES = [
@@ -126,6 +126,8 @@ def main() -> None:
             if logged_in:
                 st.button("Logga ut", icon=":material/logout:", on_click=auth.logout, key="logga_ut")
 
+    # Where a link's value that was not understood is reported, above the page (dashboard.state).
+    state.url_notices()
     try:
         if not (meeting_mode and meeting.render(page)):
             page.run()

@@ -52,8 +52,9 @@ ui.plotly(
     fig,
     alt=f"Stapeldiagram i tre delar, ett per val: {x_title.lower()} för {party_name} i de valda kommunerna.",
     caption=(
-        f"{x_title} per kommun, ett diagram per val. Värdet står vid varje stapel; {state.COUNTY_FULL} är den "
-        "mörka streckade stapeln märkt ”referens”."
+        f"{x_title} per kommun, ett diagram per val. Värdet står vid varje stapel"
+        + (f"; {state.COUNTY_FULL} är den mörka streckade stapeln märkt ”referens”."
+           if with_county and metric != "roster" else ".")
         + (" (prel.) = preliminärt, valnatten." if prel_note else "")
         + (" Röster visas utan länet, som är för stort för samma skala." if metric == "roster" and with_county else "")
     ),

@@ -38,7 +38,7 @@ else:
     if shown.empty:
         st.info(f"Inga offentliga evenemang i {month_title.lower()}.", icon=":material/event_busy:")
     else:
-        ui.table(shown, [ui.Col("start", "Start"), ui.Col("slut", "Slut"), ui.Col("titel", "Evenemang"),
+        ui.table(shown, [ui.Col("start", "Start"), ui.Col("titel", "Evenemang"), ui.Col("slut", "Slut"),
                          ui.Col("typ", "Typ"), ui.Col("kommun", "Kommun"), ui.Col("plats", "Plats")],
                  key="oppen_lista", file_stem=f"kalender_{first:%Y_%m}",
                  alt=f"Tabell: offentliga evenemang i {month_title.lower()}")

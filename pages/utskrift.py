@@ -31,8 +31,7 @@ with st.container(key="utskrift_ark"):
 
     st.subheader("Resultat i de tre valen", anchor=False)
     st.table(
-        sheet["results"],
-        hide_index=True,
+        sheet["results_shown"],
         alt=f"{party_name} i {kommun}: andel, förändring, röster och valdeltagande i riksdags-, region- och kommunvalet",
     )
     st.caption(

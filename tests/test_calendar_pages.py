@@ -80,7 +80,7 @@ def test_public_calendar_shows_only_confirmed_public_events_without_names(cal):
     t = page("pages/kalender.py", datum=DAY, vy="Lista", kommun="Botkyrka")
     shown = t.dataframe[0].value
     assert shown["Evenemang"].tolist() == ["Torgmöte i Alby"] and shown["Plats"].tolist() == ["Alby torg"]
-    assert list(shown.columns) == ["Start", "Slut", "Evenemang", "Typ", "Kommun", "Plats"]
+    assert list(shown.columns) == ["Start", "Evenemang", "Slut", "Typ", "Kommun", "Plats"]  # the title beside the start
     t = page("pages/kalender.py", datum=DAY, vy="Lista", kommun="Solna")
     assert f"Inga offentliga evenemang i {MONTH}." in texts(t)
 

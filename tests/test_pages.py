@@ -325,6 +325,12 @@ def test_jamfor_old_link_change_without_county():
     riksdag = plotly_specs(at)[0]["data"][0]
     assert riksdag["y"] == ["Botkyrka", "Sundbyberg"]
     assert riksdag["text"] == ["+0,48 p.e.", "−0,13 p.e."]
+    # the chart's caption describes no reference bar that is not there (issue 18)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Förändring 2018 → 2022 (p.e.) per kommun, ett diagram per val. Värdet står vid varje stapel." in captions
+    assert "streckade stapeln" not in captions and "referens" not in captions
+    at = run_page("pages/jamfor.py", kommuner=["Botkyrka", "Sundbyberg"], jmf="Förändring", period="2018-2022")
+    assert f"{state.COUNTY_FULL} är den mörka streckade stapeln märkt ”referens”." in " ".join(c.value for c in at.caption)
 
 
 def test_jamfor_deep_link_2026_turnout():
@@ -468,7 +474,8 @@ def test_valdistrikt_turnout_2026_falls_back_to_share():
 def test_utskrift_default_2026_with_preliminary_region_and_2026_seats():
     at = run_page("pages/utskrift.py", kommun="Botkyrka")
     assert [t.value for t in at.title] == ["Botkyrka: Vänsterpartiet 2022 → 2026"]
-    table = at.table[0].value.set_index("Val")
+    # shown with a row per measure, a column per election, figures with no-break spaces
+    table = at.table[0].value.T.replace("\u00a0", " ", regex=True)
     assert table.loc["Kommunval", "Andel 2026"] == share_txt("kommun", 2026, "municipality", "0127")
     assert table.loc["Riksdagsval", "Andel 2026"] == share_txt("riksdag", 2026, "municipality", "0127")
     # Botkyrka's region figures are election night: the row says so, and so does its rank
@@ -478,7 +485,7 @@ def test_utskrift_default_2026_with_preliminary_region_and_2026_seats():
     body = texts(at)
     assert "(prel.) = valnattens preliminära räkning (i regionvalet 25 av 26 kommuner)" in body
     # Stockholm city's own region figure is final, but its rank is among 25 preliminary ones
-    sthlm = run_page("pages/utskrift.py", kommun="Stockholm").table[0].value.set_index("Val")
+    sthlm = run_page("pages/utskrift.py", kommun="Stockholm").table[0].value.T.replace("\u00a0", " ", regex=True)
     assert "Regionval" in sthlm.index and sthlm.loc["Regionval", "Plats i länet (förändring)"].endswith("(prel.)")
     seats = db.execute("seat_margins", {"election": "kommun", "year": 2026, "party": "V"}).set_index("area").loc["0127"]
     assert (f"Kommunfullmäktige 2026: **{seats['seats']} av {seats['council_size']} mandat**. "

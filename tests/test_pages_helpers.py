@@ -324,3 +324,86 @@ def test_csv_and_excel_exports():
     assert sheet["B2"].value == pytest.approx(11.929) and sheet["B2"].number_format == "0.00"
     assert sheet["C2"].number_format == "+0.00;-0.00;0.00"
     assert book["Om tabellen"]["A1"].value == "Källa: SCB"
+
+
+# --- tables at phone width (issue 18) ------------------------------------------------------------
+
+
+def test_table_columns_fit_a_phone():
+    """The first column is pinned and no wider than ui.NAME_WIDTH, the second (the key figure)
+    no wider than ui.KEY_WIDTH, so both fit a 390 px phone's table (358 px, a row marker of 33)."""
+    shown = pd.DataFrame({
+        "Valdistrikt": ["Johannes 5 Monica Zetterlunds Park", "Domkyrko 1 Gamla stan inre"],
+        "Förändring 2022–2026 (p.e.)": [-0.2, 1.1],
+        "Anmärkning": [None, None],  # all missing: no width to measure
+    })
+    cols = [ui.Col("district_name", "Valdistrikt"), ui.change_col(2022, 2026), ui.Col("note", "Anmärkning")]
+    config = ui.column_config(shown, cols)
+    name, key = config["Valdistrikt"], config["Förändring 2022–2026 (p.e.)"]
+    assert name["pinned"] is True and name["width"] == ui.NAME_WIDTH
+    assert key["label"] == "Förändring (p.e.)" and key["help"] == "Förändring 2022–2026 (p.e.)"
+    assert key.get("width") is None  # the short header is narrow enough on its own
+    assert "Anmärkning" not in config
+    assert 33 + ui.NAME_WIDTH + ui.KEY_WIDTH <= 358
+    short = pd.DataFrame({"Kommun": ["Botkyrka"], "Upp (antal kommuner)": [3]})
+    config = ui.column_config(short, [ui.Col("kommun", "Kommun"), ui.Col("upp", "Upp (antal kommuner)", "int")])
+    assert list(config) == ["Kommun"] and config["Kommun"]["pinned"] is True and config["Kommun"]["width"] is None
+
+
+def test_change_tables_put_the_change_beside_the_name():
+    assert [c.name for c in ui.kommuner_cols(2022, 2026)][:2] == ["kommun", "change_pp"]
+    assert [c.name for c in ui.compare_cols(2022, 2026)][:3] == ["kommun", "val", "change_pp"]
+    compare = ui.compare_cols(2022, 2026)
+    assert sum(c.width for c in compare[:3]) <= 358 and compare[1].pinned
+    assert [c.name for c in ui.district_cols(2022, 2026)][:2] == ["district_name", "change_pp"]
+    assert ui.district_cols(2022, 2026)[-1].name == "district_code"
+
+
+def test_scatter_names_neither_overlap_nor_leave_the_chart():
+    """Tidningar's municipalities (2018 → 2022, from the embedded evaluation): at a phone's plot
+    size no two names overlap, the rightmost name is drawn to the left of its point, and a
+    crowded pair puts one name below."""
+    from dashboard import activity_analysis as aa
+    from dashboard import internal_ui as iu
+
+    kommuner = queries.municipalities()
+    per_voter = aa.newspapers_per_voter(iu.campaign_frame("tidningar", 2022), iu.kommun_eligible(2022), kommuner)
+    df = aa.beside_change(kommuner, per_voter, queries.municipality_change("kommun", 2018, 2022, "V"))
+    d = df[df["per_voter"].notna() & df["change_pp"].notna()]
+    assert len(d) >= 8
+    xs, ys, names = d["per_voter"].astype(float).tolist(), d["change_pp"].astype(float).tolist(), d["kommun"].tolist()
+    where = iu.label_positions(xs, ys, names)
+    assert where[xs.index(max(xs))].endswith("left")  # "Vallentuna" is not cut at the right edge
+    assert sum(w is not None for w in where) >= len(where) - 1  # at most one name left to the hover
+    ux = (max(xs) * 1.1) / iu.PHONE_PLOT_PX[0]
+    uy = ((max(ys) - min(ys)) * 1.1) / iu.PHONE_PLOT_PX[1]
+    boxes = []
+    for x, y, n, w in zip(xs, ys, names, where):
+        if w is None:
+            continue
+        width, height = len(n) * 6.5 * ux, 14 * uy
+        v, side = w.split()
+        left = x - width / 2 if side == "center" else x if side == "right" else x - width
+        bottom = y if v == "top" else y - height if v == "bottom" else y - height / 2
+        boxes.append((left, left + width, bottom, bottom + height))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]), (a, b)
+
+
+def test_maps_show_the_whole_county():
+    """The county's maps fit the area into the map's own plot area (the figure less its legend or
+    colour bar) at the narrowest width drawn: Norrtälje's northern tip is not cut (issue 18)."""
+    import math
+
+    bbox = queries.kommun_geo()["bbox"]
+    west, south, east, north = bbox
+
+    def merc(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    for figure_height, below in ((360, maps.LEGEND_PX), (460, maps.COLORBAR_PX)):
+        _, zoom = maps.view(bbox, height_px=figure_height - below)
+        px_per_radian = 512 * 2 ** zoom / (2 * math.pi)
+        assert (merc(north) - merc(south)) * px_per_radian <= figure_height - below
+        assert math.radians(east - west) * px_per_radian <= maps.MAP_MIN_WIDTH

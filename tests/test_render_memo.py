@@ -41,8 +41,8 @@ def test_memo_is_installed_by_ui():
 
 
 def test_table_message_equals_streamlits_own(kommuner):
-    shown, styler = ui._table_parts(kommuner, COLS)
-    assert list(shown.columns)[:4] == ["Kommun", "Andel 2018 (%)", "Andel 2022 (%)", "Förändring 2018–2022 (p.e.)"]
+    shown, styler, _ = ui._table_parts(kommuner, COLS)
+    assert list(shown.columns)[:4] == ["Kommun", "Förändring 2018–2022 (p.e.)", "Andel 2018 (%)", "Andel 2022 (%)"]
     expected = ArrowData()
     st_arrow.marshall_styler.__wrapped__(expected, _fresh_styler(kommuner), "x")
     for _ in range(2):  # the first call fills the memo, the second is answered from it
@@ -56,7 +56,7 @@ def test_table_message_equals_streamlits_own(kommuner):
 
 
 def test_table_data_bytes_equal_and_reused(kommuner):
-    shown, styler = ui._table_parts(kommuner, COLS)
+    shown, styler, _ = ui._table_parts(kommuner, COLS)
     want = dataframe_util.convert_pandas_df_to_arrow_bytes.__wrapped__(styler.data)
     first = dataframe_util.convert_pandas_df_to_arrow_bytes(styler.data)
     second = dataframe_util.convert_pandas_df_to_arrow_bytes(styler.data)

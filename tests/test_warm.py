@@ -102,7 +102,7 @@ def test_a_warm_step_fills_the_caches_the_page_reads(monkeypatch):
     figures.compare_chart(tuple(q.default_comparison()), a, b, DEFAULT_PARTY, True, "andel")
     # ...and the tables already rendered, for the very frame the page will pass.
     counts = q.overview_view(a, b, DEFAULT_PARTY)["counts"]
-    _, styler = ui._table_parts(counts, ui.direction_cols())
+    _, styler, _ = ui._table_parts(counts, ui.direction_cols())
     assert getattr(styler, "_valrummet_styler_proto", None) is not None
 
 

@@ -88,8 +88,8 @@ def district_view() -> None:
     )
     iu.table(
         d,
-        [iu.Col("rank", "Plats", "int"), iu.Col("district_name", "Valdistrikt"), iu.Col("kommun", "Kommun"),
-         iu.Col("unit", "Område"), iu.Col("score", "Knackpoäng (0–100)", "dec0"),
+        [iu.Col("district_name", "Valdistrikt"), iu.Col("score", "Knackpoäng (0–100)", "dec0"),
+         iu.Col("rank", "Plats", "int"), iu.Col("kommun", "Kommun"), iu.Col("unit", "Område"),
          iu.Col("mobilisation", "Mobiliseringspotential (personer)", "dec0"),
          iu.Col("persuasion", "Övertalningspotential (röster)", "dec0"),
          iu.Col("share_to", f"Andel {b} (%)", "pct"), iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
@@ -181,6 +181,7 @@ else:
 st.subheader("Alla kommuner")
 cols = [
     iu.Col("kommun", "Kommun"),
+    iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp", short=ui.CHANGE_SHORT),
     iu.Col("doors", "Dörrar (antal)", "int"),
     iu.Col("door_talks", "Samtal vid dörren (antal)", "int"),
     iu.Col("door_events", "Dörrknackningstillfällen (antal)", "int"),
@@ -193,7 +194,6 @@ cols = [
     iu.Col("activists_per_10k", "Aktivister per 10 000 röstberättigade", "dec1"),
     iu.Col("eligible", f"Röstberättigade kommunvalet {b} (antal)", "int"),
     iu.Col("share_to", f"Andel {b} (%)", "pct"),
-    iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
 ]
 iu.table(
     df, cols, key="aktiviteter_tabell", file_stem=f"aktiviteter_{election}_{a}_{b}",

@@ -219,7 +219,7 @@ def requester_actions(r) -> None:
             st.rerun()
 
 
-LIST_COLS = [ui.Col("start", "Start"), ui.Col("slut", "Slut"), ui.Col("titel", "Rubrik"), ui.Col("typ", "Typ"),
+LIST_COLS = [ui.Col("start", "Start"), ui.Col("titel", "Rubrik"), ui.Col("slut", "Slut"), ui.Col("typ", "Typ"),
              ui.Col("status", "Status"), ui.Col("kommun", "Kommun"), ui.Col("forening", "Förening"),
              ui.Col("plats", "Plats"), ui.Col("personer", "Personer"), ui.Col("synlighet", "Synlighet"),
              ui.Col("fragat_av", "Frågat av")]
@@ -387,10 +387,10 @@ elif view == "tackning":
         senast=[f"{d:%Y-%m-%d}" if d else None for d in cov["last_visit"]],
         nasta=[f"{d:%Y-%m-%d}" if d else None for d in cov["next_visit"]],
         utan=["ja" if w else "nej" for w in cov["without"]])
-    unit_cols = [ui.Col("unit", "Förening"), ui.Col("kommun", "Kommun")] if units.by_association else \
-        [ui.Col("unit", "Kommun")]
-    ui.table(shown, [*unit_cols, ui.Col("visits", f"Besök senaste {int(weeks)} veckorna (antal)", "int"),
-                     ui.Col("utan", "Utan besök"), ui.Col("senast", "Senaste besöket"),
+    kommun_col = [ui.Col("kommun", "Kommun")] if units.by_association else []
+    ui.table(shown, [ui.Col("unit", "Förening" if units.by_association else "Kommun"),
+                     ui.Col("visits", f"Besök senaste {int(weeks)} veckorna (antal)", "int", short="Besök (antal)"),
+                     ui.Col("utan", "Utan besök"), *kommun_col, ui.Col("senast", "Senaste besöket"),
                      ui.Col("nasta", "Nästa bokade besök")],
              key="kal_tackning", file_stem=f"tackning_{day:%Y_%m_%d}",
              alt="Tabell: prioriterade enheter och deras besök")

@@ -127,10 +127,10 @@ else:
 
 st.subheader("Kortet: rangordning, uppfyllda kriterier och underlag")
 cols = [
-    iu.Col("rank", "Plats", "int"),
     iu.Col("unit", "Förening" if by_association else "Kommun"),
-    iu.Col("kommun", "Kommun"),
     iu.Col("total", "Poäng (0–100)", "dec0"),
+    iu.Col("rank", "Plats", "int"),
+    iu.Col("kommun", "Kommun"),
     iu.Col("n_meets", "Uppfyllda kriterier (antal)", "int"),
     iu.Col("meets_text", "Uppfyller"),
     iu.Col("known_txt", "Kriterier med uppgift"),

@@ -90,14 +90,14 @@ if activity.info("tidningar").origin == activity.ORIGIN_STANDARD:
 st.subheader("Alla kommuner")
 cols = [
     iu.Col("kommun", "Kommun"),
-    iu.Col("per_voter", f"Exemplar per röstberättigad {b}", "dec2"),
+    iu.Col("per_voter", f"Exemplar per röstberättigad {b}", "dec2", short=f"Per röstberättigad {b}"),
+    iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp", short=ui.CHANGE_SHORT),
     iu.Col("copies", "Exemplar (antal)", "int"),
     iu.Col("basis", "Underlag"),
     iu.Col("approx", "Ungefärligt", "yesno"),
     iu.Col("eligible", f"Röstberättigade kommunvalet {b} (antal)", "int"),
     iu.Col("share_from", f"Andel {a} (%)", "pct"),
     iu.Col("share_to", f"Andel {b} (%)", "pct"),
-    iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
 ]
 iu.table(
     df, cols, key="tidningar_tabell", file_stem=f"tidningar_{election}_{a}_{b}",

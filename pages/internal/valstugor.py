@@ -94,11 +94,11 @@ st.caption(
 )
 cols = [
     iu.Col("kommun", "Kommun"),
+    iu.Col("near_pct", f"Röstberättigade inom {r_text} (%)", "pct", short=f"Inom {r_text} (%)"),
     iu.Col("cabins", "Valstugor (antal)", "int"),
     iu.Col("positioned", "Med position (antal)", "int"),
     iu.Col("shifts", "Bemannade pass (antal)", "int"),
     iu.Col("cabins_per_10k", "Valstugor per 10 000 röstberättigade", "dec2"),
-    iu.Col("near_pct", f"Röstberättigade inom {r_text} (%)", "pct"),
     iu.Col("eligible_near", f"Röstberättigade inom {r_text} (antal)", "int"),
     iu.Col("eligible", f"Röstberättigade kommunvalet {ey} (antal)", "int"),
     iu.Col("share_to", f"Andel {b} (%)", "pct"),
@@ -118,9 +118,9 @@ st.caption(
 )
 iu.table(
     cov["units"],
-    [iu.Col("unit", "Förening" if by_association else "Område"), iu.Col("kommun", "Kommun"),
-     iu.Col("scope", "Omfattar"), iu.Col("districts", "Valdistrikt (antal)", "int"),
-     iu.Col("near_pct", f"Röstberättigade inom {r_text} (%)", "pct"),
+    [iu.Col("unit", "Förening" if by_association else "Område"),
+     iu.Col("near_pct", f"Röstberättigade inom {r_text} (%)", "pct", short=f"Inom {r_text} (%)"),
+     iu.Col("kommun", "Kommun"), iu.Col("scope", "Omfattar"), iu.Col("districts", "Valdistrikt (antal)", "int"),
      iu.Col("eligible_near", f"Röstberättigade inom {r_text} (antal)", "int"),
      iu.Col("eligible", f"Röstberättigade kommunvalet {ey} (antal)", "int")],
     key="valstugor_foreningar", file_stem=f"valstugor_tackning_foreningar_{radius}m",
@@ -146,11 +146,11 @@ else:
         + (" Kommuner med stugor utan position kan ha färre luckor än listan visar." if n_pos < n_cabins else "")
     )
     gap_cols = [
-        iu.Col("gap_rank", "Plats i länet", "int"),
         iu.Col("district_name", "Valdistrikt"),
+        iu.Col("votes_to", f"{party_name}-röster {b} (antal)", "int", short=f"Röster {b} (antal)"),
+        iu.Col("gap_rank", "Plats i länet", "int"),
         iu.Col("kommun", "Kommun"),
         iu.Col("unit", "Förening" if by_association else "Område"),
-        iu.Col("votes_to", f"{party_name}-röster {b} (antal)", "int"),
         iu.Col("share_to", f"Andel {b} (%)", "pct"),
         iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
         iu.Col("eligible", f"Röstberättigade kommunvalet {ey} (antal)", "int"),
@@ -186,8 +186,8 @@ st.subheader("Alla valdistrikt på kartan")
 st.caption("Tabellen bakom kartan: varje valdistrikt med de siffror som färgerna och korten visar.")
 iu.table(
     d,
-    [iu.Col("district_name", "Valdistrikt"), iu.Col("kommun", "Kommun"),
-     iu.Col("share_to", f"Andel {b} (%)", "pct"), iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
+    [iu.Col("district_name", "Valdistrikt"), iu.Col("share_to", f"Andel {b} (%)", "pct"),
+     iu.Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp", short=ui.CHANGE_SHORT), iu.Col("kommun", "Kommun"),
      iu.Col("turnout_to", f"Valdeltagande {b} (%)", "pct"),
      iu.Col("mobilisation", "Mobiliseringspotential (personer)", "dec0"),
      iu.Col("eligible", f"Röstberättigade kommunvalet {ey} (antal)", "int"),

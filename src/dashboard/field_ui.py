@@ -54,6 +54,8 @@ MAX_NAME = 120
 
 def measure_selector(options: list[str], default: str) -> str:
     """What the districts' colour shows, bound to `?farg=` (a list: six labels do not fit a phone's row)."""
+    labels = {k: field.MEASURES[k].label for k in options}
+    state.from_link(Key.MEASURE, labels, state.choice_code(labels), labels[default])
     value = st.selectbox(
         "Färga efter", options, index=options.index(default), format_func=lambda k: field.MEASURES[k].label,
         key=Key.MEASURE, bind="query-params",
@@ -105,6 +107,7 @@ def _places() -> pd.DataFrame:
 def place_selector() -> str | None:
     """The selected voting district (a named place; the map's click sets it), bound to `?distrikt=`."""
     codes, labels = state.options(_places(), "code", "label")
+    state.from_link(Key.PLACE, labels, state.choice_code(labels), labels[NONE])
     value = st.selectbox(
         "Valt valdistrikt", codes, index=0, format_func=lambda c: labels.get(c, c), key=Key.PLACE,
         bind="query-params",
@@ -123,6 +126,7 @@ def cabin_key(row) -> str:
 def cabin_selector(opts: pd.DataFrame) -> str | None:
     """The selected cabin of the campaign (`district_data()["cabin_options"]`), bound to `?stuga=`."""
     codes, labels = state.options(opts, "key", "label")
+    state.from_link(Key.CABIN, labels, state.choice_code(labels), labels.get(NONE, "ingen"))
     value = st.selectbox(
         "Vald valstuga", codes, index=0, format_func=lambda c: labels.get(c, c), key=Key.CABIN,
         bind="query-params", help="Klicka på en valstuga i kartan eller välj här.",

@@ -9,6 +9,7 @@ the app's chrome and sets A4 portrait.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ import streamlit as st
 from . import cache, fmt
 from . import queries as q
 from .state import COUNTY, ELECTION_DEFINITE, ELECTION_LABEL, ELECTIONS
+from .ui import BUTTON_CSS
 
 # What the printout leaves out and how the page is set. Streamlit's own header holds the top
 # navigation and the toolbar; the keyed containers are this page's selectors and app.py's chrome.
@@ -32,6 +34,11 @@ PRINT_CSS = """
   .st-key-utskrift_ark h3 { font-size: 12pt !important; padding: 0.2rem 0 0 0 !important; }
   .st-key-utskrift_ark table { break-inside: avoid; }
   .st-key-utskrift_ark th, .st-key-utskrift_ark td { font-size: 9pt !important; padding: 0.15rem 0.35rem !important; }
+  /* Seats beside the campaign activity on paper too (Streamlit stacks columns on paper
+     width), and no link that paper cannot follow. */
+  .st-key-utskrift_ark [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; gap: 1rem !important; }
+  .st-key-utskrift_ark [data-testid="stColumn"] { flex: 1 1 0 !important; min-width: 0 !important; width: auto !important; }
+  .st-key-utskrift_ark [data-testid="stPageLink"] { display: none !important; }
 }
 </style>
 """
@@ -141,8 +148,27 @@ def sheet(kommunkod: str, a: int, b: int, party: str) -> dict:
     ranked = [f"{ELECTION_DEFINITE[e]} {n} av {len(changes[e])} kommuner" for e in ELECTIONS if (n := rank_prel[e])]
     rank_note = ("(prel.) = valnattens preliminära räkning" + (f" (i {', '.join(ranked)})" if ranked else "")
                  + "; gäller kommunens siffror och platsen i länet.") if ranked or prel else ""
-    return {"results": results_table(view, ranks, kommunkod, a, b, rank_prel), "seats": seat_lines(view, kommunkod, b),
+    results = results_table(view, ranks, kommunkod, a, b, rank_prel)
+    return {"results": results, "results_shown": results_by_measure(results), "seats": seat_lines(view, kommunkod, b),
             "seat_status": seat_count_status(kommunkod, b, party), "rank_note": rank_note}
+
+
+def results_by_measure(results: pd.DataFrame) -> pd.DataFrame:
+    """results_table turned on its side, as the sheet shows it: a row per measure, a column per
+    election. Four columns fit a phone's width (390 px) and the A4 page alike; nine did not."""
+    out = results.set_index("Val").T.map(_unbroken)
+    out.index.name = None
+    out.columns.name = None
+    return out
+
+
+_INSIDE_FIGURE = re.compile(r"(?<=\d) (?=\d{3}(?!\d)|%|p\.e\.)")
+
+
+def _unbroken(text: str) -> str:
+    """A figure that never breaks over two lines on a phone: "9,85 %", "+1,31 p.e.", "85 059"
+    with no-break spaces ("2 av 26 (prel.)" still may)."""
+    return _INSIDE_FIGURE.sub("\u00a0", text) if isinstance(text, str) else text
 
 
 def _value(frame: pd.DataFrame, kommunkod: str, column: str):
@@ -194,23 +220,18 @@ def selections_text(kommun: str, party_name: str, a: int, b: int, logged_in: boo
             f"Data byggd {q.data_date()} · utskriven {today.isoformat()} · Valrummet, V Storstockholm")
 
 
-# A print button (the browser's own print dialog; Ctrl+P does the same).
+# A print button (the browser's own print dialog; Ctrl+P does the same), styled as st.button.
 _PRINT = st.components.v2.component(
     "valrummet_skriv_ut",
     html="""
-<button type="button" class="vr-print">Skriv ut (A4)</button>
+<button type="button" class="vr-btn">Skriv ut (A4)</button>
 """,
-    css="""
-.vr-print {
-  font: inherit; cursor: pointer; padding: 0.25rem 0.75rem;
-  color: var(--st-text-color); background: var(--st-background-color);
-  border: 1px solid var(--st-border-color); border-radius: var(--st-button-radius);
-}
-.vr-print:hover, .vr-print:focus-visible { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+    css=BUTTON_CSS + """
+.vr-btn { --vr-icon: "print"; }
 """,
     js="""
 export default function (component) {
-  const btn = component.parentElement.querySelector(".vr-print")
+  const btn = component.parentElement.querySelector(".vr-btn")
   if (btn) btn.onclick = () => window.print()
 }
 """,

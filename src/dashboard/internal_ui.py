@@ -78,12 +78,15 @@ class Col:
     """A table column: source name, header with unit, kind.
 
     Kinds: pct (11,73 %), pp (+1,67 p.e.), int (437 050), dec0/dec1/dec2 (3,12), km (1,2),
-    yesno (True/False shown as ja/nej), text.
+    yesno (True/False shown as ja/nej), text. `short`, `width`, `pinned` as in ui.Col.
     """
 
     name: str
     header: str
     kind: str = "text"
+    short: str | None = None
+    width: int | None = None
+    pinned: bool = False
 
 
 def _formatter(kind: str):
@@ -117,10 +120,10 @@ def _styled(shown: pd.DataFrame, kinds: tuple[tuple[str, str], ...]):
 _PARTS = cache.ByIdentity()
 
 
-def _parts(df: pd.DataFrame, present: Sequence["Col"]) -> tuple[pd.DataFrame, object]:
-    def make() -> tuple[pd.DataFrame, object]:
+def _parts(df: pd.DataFrame, present: Sequence["Col"]) -> tuple[pd.DataFrame, object, dict]:
+    def make() -> tuple[pd.DataFrame, object, dict]:
         shown = display_frame(df, present)
-        return shown, _styled(shown, tuple((c.header, c.kind) for c in present))
+        return shown, _styled(shown, tuple((c.header, c.kind) for c in present)), ui.column_config(shown, present)
 
     return _PARTS.get(df, tuple(present), make)
 
@@ -151,25 +154,15 @@ def table(df: pd.DataFrame, cols: Sequence[Col], *, key: str, file_stem: str, al
 
     `on_select` (a callback) makes rows clickable (read the row with `ui.selected_row(key)`)."""
     present = [c for c in cols if c.name in df.columns]
-    shown, styled = _parts(df, present)
+    shown, styled, config = _parts(df, present)
     with st.container(key=f"{key}_box"):  # addressable as a unit (tests, CSS-free layout)
-        _table(shown, styled, present, key=key, file_stem=file_stem, alt=alt, note=note, height=height,
+        _table(shown, styled, present, config, key=key, file_stem=file_stem, alt=alt, note=note, height=height,
                on_select=on_select)
 
 
-def _table(shown: pd.DataFrame, styled, present: Sequence[Col], *, key: str, file_stem: str, alt: str, note: str,
-           height: int | str, on_select=None) -> None:
-    st.dataframe(
-        styled,
-        hide_index=True,
-        key=key,
-        height=height,
-        alt=alt,
-        placeholder=fmt.MISSING,
-        column_config={shown.columns[0]: st.column_config.Column(pinned=True)} if len(shown.columns) else None,
-        on_select=on_select or "ignore",
-        selection_mode="single-row",
-    )
+def _table(shown: pd.DataFrame, styled, present: Sequence[Col], config: dict, *, key: str, file_stem: str, alt: str,
+           note: str, height: int | str, on_select=None) -> None:
+    ui.dataframe(styled, config, key=key, height=height, alt=alt, on_select=on_select)
     excel_cols = [ui.Col(c.header, c.header, "int" if c.kind == "int" else "pp" if c.kind == "pp" else
                          "pct" if c.kind in ("pct", "dec2") else "text") for c in present]
     with st.container(horizontal=True, gap="small"):
@@ -186,6 +179,64 @@ def _table(shown: pd.DataFrame, styled, present: Sequence[Col], *, key: str, fil
 
 
 # --- figures (pure) ---------------------------------------------------------------------------------
+
+
+# The scatter's plot area on a 390 px phone (px) and its text: label boxes are laid out at that
+# size, the narrowest the chart is drawn, so they are apart on a desktop too.
+PHONE_PLOT_PX = (300, 380)
+_CHAR_PX, _LINE_PX, _GAP_PX, _MARKER_PX = 6.5, 14, 4, 6
+
+
+def label_positions(xs: Sequence[float], ys: Sequence[float], names: Sequence[str],
+                    x_from_zero: bool = True) -> list[str | None]:
+    """Where each point's name goes (a plotly textposition), or None where it would cover
+    another name or point or run off the chart (issue 18: "Vallentun" cut at the edge, names on
+    top of each other on a phone). The points farthest from the middle are placed first; a
+    point left without a name is still in the hover and in the table below."""
+    xs, ys = [float(x) for x in xs], [float(y) for y in ys]
+    if not xs:
+        return []
+    x_lo, x_hi = (min(0.0, min(xs)) if x_from_zero else min(xs)), max(xs)
+    y_lo, y_hi = min(ys), max(ys)
+    # plotly pads an axis by about 5 % each side
+    pad_x, pad_y = 0.05 * ((x_hi - x_lo) or 1.0), 0.05 * ((y_hi - y_lo) or 1.0)
+    x_lo, x_hi, y_lo, y_hi = x_lo - pad_x, x_hi + pad_x, y_lo - pad_y, y_hi + pad_y
+    ux, uy = (x_hi - x_lo) / PHONE_PLOT_PX[0], (y_hi - y_lo) / PHONE_PLOT_PX[1]  # data units per px
+    dot = [(x - _MARKER_PX * ux, x + _MARKER_PX * ux, y - _MARKER_PX * uy, y + _MARKER_PX * uy) for x, y in zip(xs, ys)]
+
+    def box(i: int, where: str) -> tuple[float, float, float, float]:
+        w, h, g = len(str(names[i])) * _CHAR_PX * ux, _LINE_PX * uy, _GAP_PX
+        x, y = xs[i], ys[i]
+        vertical, side = where.split()
+        if side == "center":
+            left = x - w / 2
+        elif side == "right":
+            left = x + (g if vertical == "middle" else 0) * ux
+        else:
+            left = x - w - (g if vertical == "middle" else 0) * ux
+        bottom = {"top": y + g * uy, "bottom": y - g * uy - h, "middle": y - h / 2}[vertical]
+        return left, left + w, bottom, bottom + h
+
+    def overlaps(a, b) -> bool:
+        return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+    mid_x, mid_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    order = sorted(range(len(xs)), key=lambda i: -(((xs[i] - mid_x) / ux) ** 2 + ((ys[i] - mid_y) / uy) ** 2))
+    placed: list[tuple[float, float, float, float]] = []
+    positions: list[str | None] = [None] * len(xs)
+    candidates = ("top center", "bottom center", "top right", "top left", "bottom right", "bottom left",
+                  "middle right", "middle left")
+    for i in order:
+        for where in candidates:
+            b = box(i, where)
+            if b[0] < x_lo or b[1] > x_hi or b[2] < y_lo - pad_y or b[3] > y_hi + pad_y:
+                continue
+            if any(overlaps(b, p) for p in placed) or any(overlaps(b, d) for j, d in enumerate(dot) if j != i):
+                continue
+            positions[i] = where
+            placed.append(b)
+            break
+    return positions
 
 
 def scatter_fit(
@@ -208,9 +259,12 @@ def scatter_fit(
     d = df.assign(_x=pd.to_numeric(df[x_col], errors="coerce"), _y=pd.to_numeric(df[y_col], errors="coerce"))
     d = d[d["_x"].notna() & d["_y"].notna()]
     colours = [GAIN if y > 0 else LOSS if y < 0 else "#8c8c8c" for y in d["_y"]]
+    where = label_positions(d["_x"], d["_y"], d[name_col].astype(str).tolist())
     fig = go.Figure(
         go.Scatter(
-            x=d["_x"], y=d["_y"], mode="markers+text", text=d[name_col], textposition="top center",
+            x=d["_x"], y=d["_y"], mode="markers+text",
+            text=[str(n) if w else "" for n, w in zip(d[name_col], where)],
+            textposition=[w or "top center" for w in where], cliponaxis=False,
             marker={"size": 10, "color": colours, "line": {"color": "#ffffff", "width": 1}},
             customdata=d[[name_col, x_text_col, y_text_col]].astype(str).to_numpy(),
             hovertemplate=f"<b>%{{customdata[0]}}</b><br>{x_title}: %{{customdata[1]}}<br>"

@@ -25,9 +25,17 @@ BORDER = "#ffffff"
 SELECTED_LINE = "#111111"
 
 
-def view(bbox: Sequence[float], width_px: int = 380, height_px: int = 420) -> tuple[dict, float]:
-    """Center and zoom that fit `bbox` (west, south, east, north) into a phone-sized map
-    (MapLibre tiles are 512 px wide at zoom 0)."""
+# The narrowest a map is drawn (a 390 px phone less the page's margins), and the height its
+# legend or colour bar takes below the map from the figure's height: the zoom fits the whole
+# area into what is left, so no map is cut flat at the top and bottom (Norrtälje, issue 18).
+MAP_MIN_WIDTH = 358
+LEGEND_PX = 44
+COLORBAR_PX = 84
+
+
+def view(bbox: Sequence[float], width_px: int = MAP_MIN_WIDTH, height_px: int = 420) -> tuple[dict, float]:
+    """Center and zoom that fit `bbox` (west, south, east, north) into a map of at least
+    `width_px` × `height_px` (MapLibre tiles are 512 px wide at zoom 0), with a margin."""
     west, south, east, north = bbox
 
     def merc(lat: float) -> float:
@@ -98,7 +106,7 @@ def choropleth(
     values = pd.to_numeric(df[value_col], errors="coerce")
     has = values.notna()
     custom = df[[name_col, *text_cols]].astype(str).to_numpy()
-    center, zoom = view(bbox)
+    center, zoom = view(bbox, height_px=height - COLORBAR_PX)
 
     traces = []
     if (~has).any():
@@ -188,7 +196,7 @@ def category_map(
     height: int = 360,
 ) -> go.Figure:
     """Areas coloured by a category (category -> colour); the legend names each category."""
-    center, zoom = view(bbox)
+    center, zoom = view(bbox, height_px=height - LEGEND_PX)
     labels = [label for label, _ in hover]
     traces = []
     for category, colour in categories.items():

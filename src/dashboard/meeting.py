@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from . import fmt
+from . import fmt, swedish
 from . import queries as q
 from . import state
 from .state import ELECTION_DEFINITE, ELECTION_LABEL, ELECTIONS, Key
@@ -168,40 +168,63 @@ def kommun_slides(kommun: str, changes: pd.DataFrame, seats: pd.DataFrame | None
 
 
 def _election() -> str:
-    by_label = {v: k for k, v in ELECTION_LABEL.items()}
     raw = st.query_params.get(Key.ELECTION)
-    return by_label.get(raw, raw if raw in ELECTIONS else state.DEFAULT_ELECTION)
+    code = state.resolve(raw, state.ELECTION_ALIASES) if raw is not None else state.DEFAULT_ELECTION
+    if code is None:
+        state.dropped_from_link(Key.ELECTION, raw, ELECTION_LABEL[state.DEFAULT_ELECTION])
+        return state.DEFAULT_ELECTION
+    if raw is not None:
+        state.canonical_in_link(Key.ELECTION, ELECTION_LABEL[code])
+    return code
 
 
 def _period() -> tuple[int, int]:
     pairs = q.year_pairs()
-    try:
-        pair = state.parse_period(st.query_params.get(Key.PERIOD, ""))
-    except ValueError:
-        pair = state.DEFAULT_PERIOD
-    return pair if pair in pairs else state.default_pair(pairs)
+    default = state.default_pair(pairs)
+    raw = st.query_params.get(Key.PERIOD)
+    if raw is None:
+        return default
+    pair = state.resolve_period(raw, pairs)
+    if pair is None:
+        state.dropped_from_link(Key.PERIOD, raw, state.period_text(default),
+                                state.UNKNOWN if state.period_code(raw) is None else "finns inte i data")
+        return default
+    state.canonical_in_link(Key.PERIOD, state.period_label(pair))
+    return pair
 
 
 def _party(a: int, b: int) -> str:
     parties = q.parties("alla", a, b)
+    _, labels = state.options(parties, "party", "label")
     raw = st.query_params.get(Key.PARTY)
-    by_label = dict(zip(parties["label"], parties["party"]))
-    if raw in by_label:
-        return by_label[raw]
-    return raw if raw in set(parties["party"]) else state.DEFAULT_PARTY
+    if raw is None:
+        return state.DEFAULT_PARTY
+    code = state.resolve_party(raw)
+    if code is None or code not in labels:
+        state.dropped_from_link(Key.PARTY, raw, labels.get(state.DEFAULT_PARTY, state.DEFAULT_PARTY),
+                                state.UNKNOWN if code is None else state.UNAVAILABLE)
+        return state.DEFAULT_PARTY
+    state.canonical_in_link(Key.PARTY, labels[code])
+    return code
 
 
 def _kommun_codes(values: Sequence[str]) -> list[str]:
     m = q.municipalities()
-    by_name = dict(zip(m["kommun"], m["kommunkod"]))
-    codes = set(m["kommunkod"])
-    return [by_name.get(v, v) for v in values if v in by_name or v in codes]
+    aliases = state.kommun_alias_table(m)
+    codes = [state.resolve(v, aliases) for v in values]
+    return [c for c in codes if c is not None]
 
 
 def _kommun(default: str | None) -> str | None:
     raw = st.query_params.get(Key.KOMMUN)
-    codes = _kommun_codes([raw]) if raw else []
-    return codes[0] if codes else default
+    if raw is None:
+        return default
+    code = state.resolve(raw, state.kommun_alias_table(q.municipalities()))
+    if code is None:
+        state.dropped_from_link(Key.KOMMUN, raw, _kommun_name(default) if default else "hela länet")
+        return default
+    state.canonical_in_link(Key.KOMMUN, _kommun_name(code))
+    return code
 
 
 def _kommun_name(code: str) -> str:
@@ -273,6 +296,13 @@ html { font-size: 22px; }
 .st-key-mote_value_long p { font-size: clamp(2rem, 5.5vw, 5.5rem); }
 .st-key-mote_detail p { font-size: clamp(1.5rem, 4vw, 4rem); font-weight: 600; }
 .st-key-mote_note p { font-size: clamp(0.9rem, 1.4vw, 1.4rem); color: #222; }
+/* The step buttons stay in view at the bottom of the window, however tall the screen's text. */
+.st-key-mote_knappar { position: sticky; bottom: 0; z-index: 2; background: #fff; padding: 0.4rem 0; }
+.stMainBlockContainer { padding-top: 4.5rem; }
+@media (max-width: 640px) {
+  html { font-size: 18px; }
+  .st-key-mote_skarm { min-height: 0; }
+}
 </style>
 """
 
@@ -281,15 +311,17 @@ def style() -> None:
     st.html(_CSS)
 
 
-# Steps through the screens with the keyboard (arrows, PageUp/PageDown as a clicker sends, space).
+# Steps through the screens with the keyboard (arrows, PageUp/PageDown as a clicker sends, space);
+# also runs the page script (dashboard.swedish), since meeting mode has no "Kopiera länk".
 _KEYS = st.components.v2.component(
     "valrummet_mote_tangenter",
     html="""
 <span class="vr-keys" aria-hidden="true"></span>
 """,
-    js="""
+    js=swedish.PAGE_JS + """
 export default function (component) {
   const { setTriggerValue } = component
+  valrummetPage()
   if (window.__vrMoteKeys) document.removeEventListener("keydown", window.__vrMoteKeys)
   const handler = (e) => {
     const t = e.target
@@ -343,6 +375,12 @@ def show(slides: list[Slide]) -> None:
     """Draw the current screen, the step buttons and a way out."""
     n = len(slides)
     i = screen_index(n)
+    raw = st.query_params.get(SCREEN)
+    if raw is not None and raw != str(i + 1):
+        # ?skarm=99 of ten screens shows the tenth: the address says so too, and the viewer is told.
+        if raw.strip().lstrip("0") != str(i + 1):
+            state.dropped_from_link(SCREEN, raw, f"skärm {i + 1} av {n}", "finns inte")
+        state.canonical_in_link(SCREEN, str(i + 1))
     slide = slides[i] if slides else Slide("Inget att visa", fmt.MISSING)
     with st.container(key="mote_skarm"):
         _md(slide.kicker, "mote_kicker")

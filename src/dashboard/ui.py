@@ -1,4 +1,4 @@
-"""Shared page chrome: lang="sv", the "Kopiera länk" control, tables with downloads, metric
+"""Shared page chrome: the "Kopiera länk" control (and the page script of dashboard.swedish), tables with downloads, metric
 cards with a signed change, notes, charts with alt text, and the small print.
 
 Pages call these so every page looks and behaves the same; no numbers are computed here
@@ -17,15 +17,34 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import cache, fmt, render_memo
+from . import cache, fmt, render_memo, swedish
 from .spreadsheet import XLSX_OPTIONS, safe_frame
 
 render_memo.install()
 
 ABOUT_PAGE = "pages/om_data.py"
 
-# One tiny CCv2 component: marks the document Swedish (Streamlit serves lang="en") and copies
-# the current address, which the bound widgets keep up to date, to the clipboard.
+# The look of st.button (secondary) for the small components' own buttons: 14 px text, a
+# 16 px Material icon 8 px before it, 40 px high. The icon is generated content with empty alt
+# text, so it is neither a word on the page nor read aloud.
+BUTTON_CSS = """
+.vr-btn {
+  display: inline-flex; align-items: center; justify-content: center; gap: 0.5rem;
+  min-height: 2.5rem; padding: 0.25rem 0.75rem; margin: 0; cursor: pointer;
+  font-family: inherit; font-size: 0.875rem; font-weight: 400; line-height: 1.6;
+  color: var(--st-text-color); background: var(--st-background-color);
+  border: 1px solid var(--st-border-color); border-radius: var(--st-button-radius);
+}
+.vr-btn:hover, .vr-btn:focus-visible { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+.vr-btn::before {
+  content: var(--vr-icon) / ""; font-family: "Material Symbols Rounded"; font-size: 1rem; line-height: 1;
+  font-weight: 400; font-style: normal; -webkit-font-smoothing: antialiased;
+}
+"""
+
+# One tiny CCv2 component in the chrome of every page: copies the current address, which the
+# bound widgets keep up to date, to the clipboard, and runs the page script (dashboard.swedish:
+# lang="sv", Streamlit's English in Swedish, the side menu closed after a pick).
 _COPY_LINK = st.components.v2.component(
     "valrummet_kopiera_lank",
     html="""
@@ -34,20 +53,16 @@ _COPY_LINK = st.components.v2.component(
   <span class="vr-msg" id="vr-msg" role="status" aria-live="polite"></span>
 </div>
 """,
-    css="""
+    css=BUTTON_CSS + """
 .vr-copy { display: flex; align-items: center; gap: 0.5rem; flex-wrap: wrap; }
-.vr-btn {
-  font: inherit; cursor: pointer; padding: 0.25rem 0.75rem;
-  color: var(--st-text-color); background: var(--st-background-color);
-  border: 1px solid var(--st-border-color); border-radius: var(--st-button-radius);
-}
-.vr-btn:hover, .vr-btn:focus-visible { border-color: var(--st-primary-color); color: var(--st-primary-color); }
+.vr-btn { --vr-icon: "link"; }
 .vr-msg { font-size: 0.875rem; color: var(--st-text-color); }
+.vr-msg:empty { display: none; }
 """,
-    js="""
+    js=swedish.PAGE_JS + """
 export default function (component) {
   const { parentElement } = component
-  document.documentElement.lang = "sv"
+  valrummetPage()
   const btn = parentElement.querySelector(".vr-btn")
   const msg = parentElement.querySelector(".vr-msg")
   if (!btn) return
@@ -85,7 +100,7 @@ def ensure_entrypoint() -> None:
 
 
 def copy_link() -> None:
-    """The "Kopiera länk" button (also sets lang="sv" on the page)."""
+    """The "Kopiera länk" button (also runs the page script: dashboard.swedish)."""
     _COPY_LINK(key="kopiera_lank", width="content")
 
 
@@ -94,19 +109,74 @@ def copy_link() -> None:
 
 @dataclass(frozen=True)
 class Col:
-    """A table column: source name, header with unit, kind (pct, pp, int, text)."""
+    """A table column: source name, header with unit, kind (pct, pp, int, text).
+
+    `short`: the header shown on screen when the full one (kept in downloads and in the column's
+    tooltip) is too wide for a phone; `width` (px) and `pinned` override `column_config`'s choice.
+    """
 
     name: str
     header: str
     kind: str = "text"
+    short: str | None = None
+    width: int | None = None
+    pinned: bool = False
+
+
+# Phone width (390 px) leaves 358 px of table, 33 of them for the row marker of a clickable
+# table. The first column (the row's name, pinned) and the second (the key figure) must fit in
+# the rest without scrolling sideways: at most NAME_WIDTH and KEY_WIDTH wide (issue 18). A
+# longer name is cut on screen; it is whole in the downloads, in fullscreen and when widened.
+NAME_WIDTH = 140
+KEY_WIDTH = 180
+
+
+def _natural_width(values: pd.Series, header: str, kind: str) -> int:
+    """About the width (px) the table would give a column on its own: Source Sans at 14 px."""
+    lengths = values.head(500).astype("string").str.len().dropna() if kind == "text" else None
+    if lengths is not None and len(lengths):
+        longest = int(lengths.max())
+    else:
+        longest = 12  # "−12,34 p.e.", "437 050", "uppgift saknas" is the widest
+    return round(7.2 * max(longest, len(header))) + 30
+
+
+def column_config(shown: pd.DataFrame, cols: Sequence) -> dict:
+    """st.dataframe's column_config for `cols` (ui.Col or internal_ui.Col, in `shown`'s order):
+    the first column pinned, the first two no wider than NAME_WIDTH and KEY_WIDTH, short
+    headers where given (the full header as the tooltip)."""
+    config = {}
+    for i, c in enumerate(cols):
+        header = shown.columns[i]
+        width = getattr(c, "width", None)
+        if width is None and i < 2:
+            cap = NAME_WIDTH if i == 0 else KEY_WIDTH
+            short = getattr(c, "short", None)
+            if _natural_width(shown[header], short or header, c.kind) > cap:
+                width = cap
+        pinned = i == 0 or getattr(c, "pinned", False)
+        short = getattr(c, "short", None)
+        if width is not None or pinned or short:
+            config[header] = st.column_config.Column(
+                label=short, help=header if short else None, width=width, pinned=pinned or None
+            )
+    return config
+
+
+CHANGE_SHORT = "Förändring (p.e.)"  # the change column's header on screen (the period is in its tooltip)
+
+
+def change_col(a: int, b: int, **kw) -> Col:
+    return Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp", short=CHANGE_SHORT, **kw)
 
 
 def change_cols(a: int, b: int) -> list[Col]:
-    """The columns every change table shares: shares, change, votes and turnout for a → b."""
+    """The columns every change table shares, the change first (the key figure, beside the
+    row's name on a phone): change, shares, votes and turnout for a → b."""
     return [
+        change_col(a, b),
         Col("share_from", f"Andel {a} (%)", "pct"),
         Col("share_to", f"Andel {b} (%)", "pct"),
-        Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
         Col("votes_from", f"Röster {a} (antal)", "int"),
         Col("votes_to", f"Röster {b} (antal)", "int"),
         Col("turnout_from", f"Valdeltagande {a} (%)", "pct"),
@@ -127,11 +197,12 @@ def direction_cols() -> list[Col]:
     """Översikt: municipalities up / down / unchanged / missing per election."""
     return [
         Col("val", "Val"),
-        Col("upp", "Upp (antal kommuner)", "int"),
-        Col("ned", "Ned (antal kommuner)", "int"),
-        Col("oförändrad", "Oförändrad (antal kommuner)", "int"),
-        Col("saknas", "Uppgift saknas (antal kommuner)", "int"),
-        Col("preliminärt", "Varav preliminärt räknade, valnatten (antal kommuner)", "int"),
+        Col("upp", "Upp (antal kommuner)", "int", short="Upp (antal)"),
+        Col("ned", "Ned (antal kommuner)", "int", short="Ned (antal)"),
+        Col("oförändrad", "Oförändrad (antal kommuner)", "int", short="Oförändrad (antal)"),
+        Col("saknas", "Uppgift saknas (antal kommuner)", "int", short="Saknas (antal)"),
+        Col("preliminärt", "Varav preliminärt räknade, valnatten (antal kommuner)", "int",
+            short="Varav preliminärt (antal)"),
     ]
 
 
@@ -158,16 +229,20 @@ def kommuner_cols(a: int, b: int, df: pd.DataFrame | None = None) -> list[Col]:
 def compare_cols(a: int, b: int, df: pd.DataFrame | None = None) -> list[Col]:
     """Jämför: the chosen municipalities in each election, seat margins beside the change
     (kommun per municipality, region for the county row), count status as in kommuner_cols."""
-    return [Col("kommun", "Kommun"), Col("val", "Val"), *change_cols(a, b), *count_cols(df, a, b), *seat_cols(b)]
+    # Municipality and election name the row (both pinned), the change beside them: 120 + 95 + 140
+    # px fit a phone's 358 px.
+    return [Col("kommun", "Kommun", width=120), Col("val", "Val", width=95, pinned=True),
+            change_col(a, b, width=140), *change_cols(a, b)[1:], *count_cols(df, a, b), *seat_cols(b)]
 
 
 def district_cols(a: int, b: int, facts: dict | None = None) -> list[Col]:
     """Valdistrikt: one row per voting district. With `district_facts`: only the columns that
     can hold a figure – one year's when no change can be shown, no turnout for a year without
     an electorate – and a preliminary year marked in its headers (so downloads carry it too)."""
+    # The district's name first (pinned), the key figure beside it, the code last.
     if facts is None:
-        return [Col("district_code", "Kod"), Col("district_name", "Valdistrikt"), *change_cols(a, b),
-                Col("comparison_txt", "Jämförelse")]
+        return [Col("district_name", "Valdistrikt"), *change_cols(a, b), Col("comparison_txt", "Jämförelse"),
+                Col("district_code", "Kod")]
     flags = facts["columns"]
 
     def mark(side: str, year: int) -> str:
@@ -177,12 +252,12 @@ def district_cols(a: int, b: int, facts: dict | None = None) -> list[Col]:
         return flags.get(col, False)
 
     ya, yb = mark("from", a), mark("to", b)
-    cols = [Col("district_code", "Kod"), Col("district_name", "Valdistrikt")]
+    cols = [Col("district_name", "Valdistrikt")]
     if facts["compare"]:
         cols += [
+            change_col(a, b),
             Col("share_from", f"Andel {ya} (%)", "pct"),
             Col("share_to", f"Andel {yb} (%)", "pct"),
-            Col("change_pp", f"Förändring {a}–{b} (p.e.)", "pp"),
             Col("votes_from", f"Röster {ya} (antal)", "int"),
             Col("votes_to", f"Röster {yb} (antal)", "int"),
         ]
@@ -197,7 +272,7 @@ def district_cols(a: int, b: int, facts: dict | None = None) -> list[Col]:
             cols.append(Col(f"turnout_{side}", f"Valdeltagande {year} (%)", "pct"))
     if has("note"):
         cols.append(Col("note", "Anmärkning"))
-    return cols
+    return [*cols, Col("district_code", "Kod")]
 
 
 def _display_frame(df: pd.DataFrame, cols: Sequence[Col]) -> pd.DataFrame:
@@ -266,15 +341,15 @@ def _styled(shown: pd.DataFrame, pct_cols: tuple, pp_cols: tuple, int_cols: tupl
 # Tables of frames that the query layer caches (the same object on every rerun): the display
 # frame and Styler per (frame, columns), found by identity, so a rerun neither copies the frame
 # nor hashes it to find its Styler (~5 ms per table). An entry goes when its frame is collected.
-_TABLES: dict[tuple[int, tuple[Col, ...]], tuple[weakref.ref, pd.DataFrame, object]] = {}
+_TABLES: dict[tuple[int, tuple[Col, ...]], tuple[weakref.ref, pd.DataFrame, object, dict]] = {}
 _TABLES_LOCK = threading.Lock()
 
 
-def _table_parts(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, object]:
+def _table_parts(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, object, dict]:
     key = (id(df), tuple(cols))
     hit = _TABLES.get(key)
     if hit is not None and hit[0]() is df:
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
     shown = _display_frame(df, cols)
     styled = _styled(
         shown,
@@ -289,15 +364,16 @@ def _table_parts(df: pd.DataFrame, cols: Sequence[Col]) -> tuple[pd.DataFrame, o
             if entry is not None and entry[0] is _ref:
                 del _TABLES[key]
 
+    config = column_config(shown, [c for c in cols if c.name in df.columns])
     with _TABLES_LOCK:
-        _TABLES[key] = (weakref.ref(df, forget), shown, styled)
-    return shown, styled
+        _TABLES[key] = (weakref.ref(df, forget), shown, styled, config)
+    return shown, styled, config
 
 
 def prepare_table(df: pd.DataFrame, cols: Sequence[Col]) -> None:
     """Render a table ahead of its first view (dashboard.warm): its Styler, the Styler's
     protobuf and the Arrow bytes, as `table` would on its first run."""
-    _, styled = _table_parts(df, cols)
+    _, styled, _ = _table_parts(df, cols)
     render_memo.prerender(styled)
 
 
@@ -317,19 +393,9 @@ def table(
     Cells stay numeric (sorting works); a Styler supplies the Swedish display text and
     "uppgift saknas" for missing values. `on_select` (a callback) makes rows clickable.
     """
-    shown, styled = _table_parts(df, cols)
-    event = st.dataframe(
-        styled,
-        hide_index=True,
-        key=key,
-        height=height,
-        alt=alt,
-        placeholder=fmt.MISSING,
-        # the first column names the row; keep it in view when a phone scrolls sideways
-        column_config={shown.columns[0]: st.column_config.Column(pinned=True)},
-        on_select=on_select or "ignore",
-        selection_mode="single-row",
-    )
+    shown, styled, config = _table_parts(df, cols)
+    with st.container(key=f"{key}_box"):  # addressable as a unit (the browser tests)
+        event = dataframe(styled, config, key=key, height=height, alt=alt, on_select=on_select)
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             "CSV",
@@ -351,6 +417,24 @@ def table(
             key=f"{key}_xlsx",
         )
     return event
+
+
+def dataframe(styled, config: dict, *, key: str, height: int | str, alt: str, on_select=None):
+    """st.dataframe as every table shows it: no index, "uppgift saknas" for missing, rows
+    clickable when `on_select` is given, and `config` from column_config (the first column
+    names the row and stays in view when a phone scrolls sideways; it and the key figure beside
+    it fit a phone's width)."""
+    return st.dataframe(
+        styled,
+        hide_index=True,
+        key=key,
+        height=height,
+        alt=alt,
+        placeholder=fmt.MISSING,
+        column_config=config or None,
+        on_select=on_select or "ignore",
+        selection_mode="single-row",
+    )
 
 
 def selected_row(key: str) -> int | None:

@@ -66,6 +66,8 @@ def step_buttons(unit: str, title: str) -> None:
 
 def kind_selector() -> str | None:
     options = (ALL, *M.TYPES)
+    labels = {k: "Alla typer" if k == ALL else M.TYPE_SHORT[k] for k in options}
+    state.from_link(Key.KIND, labels, state.choice_code(labels), labels[ALL])
     value = st.selectbox("Typ", options, format_func=lambda k: "Alla typer" if k == ALL else M.TYPE_SHORT[k],
                          key=Key.KIND, bind="query-params")
     return None if value in (None, ALL) else value
@@ -83,6 +85,9 @@ def person_selector(people: pd.DataFrame) -> int | None:
 def kommun_selector(kommuner: pd.DataFrame) -> str | None:
     """A municipality or all (`?kommun=Botkyrka`; the other pages' municipality parameter)."""
     codes, names = state.options(kommuner, "kommunkod", "kommun")
+    state.from_link(Key.KOMMUN, {ALL: "Alla kommuner", **names},
+                    lambda raw: ALL if state.fold(raw) in ("alla", "alla kommuner") else state.kommun_code(raw, kommuner),
+                    "Alla kommuner")
     value = st.selectbox("Kommun", (ALL, *codes), format_func=lambda c: "Alla kommuner" if c == ALL else names.get(c, c),
                          key=Key.KOMMUN, bind="query-params", help="Visa bara en kommuns bokningar.")
     return None if value in (None, ALL) else value
@@ -99,6 +104,7 @@ def forening_selector(names: Mapping[str, str], kommun_of: Mapping[str, str], ko
 
 def view_selector(views: Mapping[str, str], default: str) -> str:
     """The view (`?vy=Vecka`), as pills: they wrap onto a second line on a phone."""
+    state.from_link(Key.VIEW, views, state.choice_code(views), views[default])
     value = st.pills("Visa", tuple(views), default=default, required=True, format_func=views.get, key=Key.VIEW,
                      bind="query-params")
     return value or default
