@@ -5,8 +5,11 @@ password changed or who was removed. The browser test (tests/browser/test_login.
 same against a real server."""
 from __future__ import annotations
 
-import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,6 +20,7 @@ from dashboard.login_http import same_origin
 
 SECRET = "k3Jq9vXr2LmN8pQs4TtWz6YbC1dEfGhI0aKoPuRy"  # made up, 40 characters
 DAY = 86400.0
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 class Clock:
@@ -90,19 +94,17 @@ def test_store_lifecycle(tmp_path):
         assert con.execute("SELECT count(*) FROM login_session").fetchone()[0] == 1
 
 
-def _revoke_in_another_process(path: str, token: str) -> None:
-    ls.Store(ls.Path(path)).revoke(token)
-
-
 def test_processes_sharing_the_file_agree_on_a_logout(tmp_path):
     path = tmp_path / "s.sqlite"
     store = ls.Store(path)
     token, _ = store.create("anna", "Anna", "fp", DAY)
     assert store.lookup(token) is not None
-    proc = multiprocessing.get_context("spawn").Process(target=_revoke_in_another_process, args=(str(path), token))
-    proc.start()
-    proc.join(60)
-    assert proc.exitcode == 0
+    # A fresh interpreter, not multiprocessing: spawn re-runs whatever __main__ is, and after an
+    # AppTest in the same pytest process that is app.py.
+    code = "import sys; from pathlib import Path; from dashboard import login_sessions as ls; ls.Store(Path(sys.argv[1])).revoke(sys.argv[2])"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code, str(path), token], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
     assert store.lookup(token) is None
 
 

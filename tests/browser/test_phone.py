@@ -261,6 +261,8 @@ def check_first_views(page: Page, base: str, width: int) -> None:
     page.goto(f"{base}/valdistrikt")
     expect(page.get_by_text("valdistrikt 2026 fanns med samma kod 2022", exact=False)).to_be_visible(timeout=TIMEOUT)
     wait_ready(page)
+    # The grid mounts a moment after the run ends; with no table yet check_tables has nothing to wait for.
+    expect(page.locator('[data-testid="stDataFrame"] th[role="columnheader"]').first).to_be_visible(timeout=TIMEOUT)
     check_tables(page, f"Valdistrikt, first view ({width} px)")
     assert "Förändring (p.e.)" in [h for t in page.evaluate(TABLES_JS) for _, h in t["shown"]]
     page.goto(f"{base}/valdistrikt?val=Kommunval")
