@@ -535,12 +535,16 @@ def test_a_huge_websocket_frame_is_refused_before_it_is_read(server):
 
     async def just_over():  # a real 2 MB message: refused the same way
         async with Client(server) as c:
-            await c.ws.send(b"\0" * (2 * 1024 * 1024))
+            # The server may refuse while the 2 MB are still being written: its close frame then
+            # meets unread data and the kernel resets the connection before the client reads it.
             with pytest.raises(websockets.ConnectionClosed) as closed:
+                await c.ws.send(b"\0" * (2 * 1024 * 1024))
                 await asyncio.wait_for(c.ws.recv(), TIMEOUT)
-            return closed.value.rcvd.code if closed.value.rcvd else None
+            if closed.value.rcvd:
+                return closed.value.rcvd.code
+            return "reset" if isinstance(closed.value.__cause__, ConnectionResetError) else None
 
-    assert run_async(just_over()) == 1009
+    assert run_async(just_over()) in (1009, "reset")
     assert open_page(server).texts()  # and the server serves on
 
 
