@@ -32,13 +32,30 @@ def test_steps_cover_every_party_and_municipality_own_party_first():
     assert kinds[:2] == ["sidor", "sidor"]  # the source line and the missing-data notes
     # per party: three municipality results and all of them, the areas, the frame (with the
     # rankings per election), two charts, a table
-    assert kinds.count("översikt") == 9 * n_parties
-    assert kinds.count("jämför") == 5 * n_parties  # the frame, share and change charts, the note, the table
+    # (the direction table for the own party only)
+    assert kinds.count("översikt") == 8 * n_parties + 1
+    # the frame, share and change charts, the note; the table for the own party only
+    assert kinds.count("jämför") == 4 * n_parties + 1
     assert kinds.count("utskrift") == n_parties
     # per election: the nearest choice, the notes, the source; then facts, frame, map and table
-    # of every municipality
-    assert kinds.count("valdistrikt") == (3 + 4 * 26) * 3
+    # of every municipality, where both years have districts (riksdag only, for 2022→2026)
+    with_districts = [e for e in state.ELECTIONS if q.district_alternative(e, *_period()) is None]
+    assert with_districts == ["riksdag"]
+    assert kinds.count("valdistrikt") == 3 * 3 + 4 * 26 * len(with_districts)
     assert kinds.count("kommuner") == 4 * 3
+
+
+def test_what_the_warm_up_fills_fits_in_the_caches():
+    """A warm-up larger than a cache pushes out its own first entries: the own party's charts
+    and tables, built first because a meeting looks at them first."""
+    kinds = [kind for kind, _ in warm.steps()]
+    n_parties = len(q.parties("alla", *_period()))
+    districts = kinds.count("valdistrikt") - 9
+    charts = 4 * n_parties + 3 + districts // 4  # overview direction and map, two comparisons; maps
+    tables = 2 + 3 + districts // 4  # the own party's two, Kommuner's per election, the districts'
+    assert charts <= ui.FIGURE_CACHE
+    assert tables <= ui.TABLE_CACHE
+    assert 3 * n_parties <= q._MAX  # municipality_change per party and election
 
 
 def test_valdistrikt_opens_on_its_default_election_first(monkeypatch):

@@ -23,7 +23,9 @@ from .state import (
     REGION_FULL, VALKRETS_CITY, VALKRETS_CITY_SHORT, VALKRETS_REST, VALKRETS_REST_SHORT,
 )
 
-_MAX = 256  # result sets are small (at most ~600 district rows); bound the caches anyway
+# Result sets are small (at most ~600 district rows); bound the caches anyway, above what the
+# warm-up fills per function (municipality_change: 138 parties x 3 elections for 2022→2026).
+_MAX = 512
 
 
 @cache.resource()

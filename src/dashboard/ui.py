@@ -312,7 +312,10 @@ def to_excel(df: pd.DataFrame, cols: Sequence[Col], note: str = "") -> bytes:
     return buf.getvalue()
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)
+TABLE_CACHE = 128  # rendered tables kept per process (a Styler with its protobuf each)
+
+
+@st.cache_resource(show_spinner=False, max_entries=TABLE_CACHE)
 def _styled(shown: pd.DataFrame, pct_cols: tuple, pp_cols: tuple, int_cols: tuple):
     """The table's Styler, rendered once per content and reused on every rerun.
 
@@ -481,9 +484,14 @@ class RenderedFigure(go.Figure):
         return f"RenderedFigure({len(self._json)} bytes of JSON)"
 
 
-# Room for the charts dashboard.warm builds (~330: three per party, a map per municipality)
-# and what viewers ask for beyond them; a cached chart is ~50–100 KB.
-@cache.resource(max_entries=512, key=lambda key, _build, _args, _kwargs: key)
+# Room for the charts dashboard.warm builds (~580 with 2022→2026's 138 parties: four per party,
+# a map per municipality) and what viewers ask for beyond them. At 512 the warm-up pushed out
+# its own first entries: the default party's charts. A cached chart is its JSON, ~6 KB on
+# average (3.2 MB for 512), so the bound guards only against a flood of odd choices.
+FIGURE_CACHE = 1024
+
+
+@cache.resource(max_entries=FIGURE_CACHE, key=lambda key, _build, _args, _kwargs: key)
 def _figure(key: tuple, _build, _args: tuple, _kwargs: dict):
     # st.plotly_chart starts with fig.to_dict(), a deep copy of the whole figure (2–5 ms per
     # chart and rerun), then serialises it to JSON. A cached figure is shared and never
