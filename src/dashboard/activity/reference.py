@@ -20,9 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import shapely
-from pyproj import Transformer
-from shapely.geometry import shape
 
 from ..errors import ValrummetError
 from ..paths import data_dir
@@ -31,7 +28,15 @@ COUNTY_CODE = "01"
 COUNTY_NAME = "Stockholms län"
 TOLERANCE_M = 500.0
 
-_TO_SWEREF = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _to_sweref():
+    # pyproj and shapely (~19 MB with PROJ's context) are imported when a file is checked, not
+    # when the module is: the public calendar imports the activity package and never checks.
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 
 
 def name_key(text: str) -> str:
@@ -106,14 +111,18 @@ class Reference:
                 "Länets gräns saknas (data/geo/lan.geojson eller data/geo/kommuner.geojson). "
                 "Kör 'python -m dashboard build' först."
             )
-        x, y = _TO_SWEREF.transform(lon, lat)
+        import shapely
+
+        x, y = _to_sweref().transform(lon, lat)
         return shapely.contains_xy(self.county_geom, x, y)
 
     def in_kommun(self, code: str, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         geom = self.kommun_geoms.get(code)
         if geom is None:
             return np.ones(len(lat), dtype=bool)
-        x, y = _TO_SWEREF.transform(lon, lat)
+        import shapely
+
+        x, y = _to_sweref().transform(lon, lat)
         return shapely.contains_xy(geom, x, y)
 
 
@@ -140,6 +149,9 @@ def load_reference(directory: Path | None = None) -> Reference:
 
 @functools.lru_cache(maxsize=4)
 def _load(stamp: tuple) -> Reference:
+    import shapely
+    from shapely.geometry import shape
+
     paths = {f: Path(s[0]) for f, s in zip(_FILES, stamp)}
     pop_path = paths["population.parquet"]
     if not pop_path.exists():
@@ -192,8 +204,10 @@ def _load(stamp: tuple) -> Reference:
 
 
 def _sweref_buffered(geom: shapely.Geometry) -> shapely.Geometry:
+    import shapely
+
     def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = _TO_SWEREF.transform(xy[:, 0], xy[:, 1])
+        x, y = _to_sweref().transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
     return shapely.transform(geom, fn).buffer(TOLERANCE_M)
