@@ -94,3 +94,24 @@ def test_by_identity_finds_the_same_object_and_forgets_collected_ones():
     del frame, equal_but_new
     gc.collect()
     assert len(memo) == 0  # entries go with their objects
+
+
+def test_cached_frames_are_kept_compact_without_references_to_what_built_them():
+    """A frame built in steps shares blocks, and copy-on-write references to them, with every
+    intermediate frame; the cache keeps a consolidated copy that holds only its own."""
+    import pandas as pd
+
+    @cache.resource()
+    def _built_in_steps(n: int) -> dict:
+        df = pd.DataFrame({"a": range(n)})
+        for i in range(20):
+            df = df.assign(**{f"c{i}": df["a"] * i})
+        return {"frame": df, "parts": [df[["a"]], 3]}
+
+    kept = _built_in_steps(26)
+    frame = kept["frame"]
+    assert frame.shape == (26, 21) and frame["c3"].tolist() == [3 * i for i in range(26)]
+    assert frame._mgr.nblocks == 1  # 21 int64 columns in one block, not 21 blocks
+    assert not frame._mgr.blocks[0].refs.has_reference()  # nothing else shares its values
+    assert kept["parts"][1] == 3 and kept["parts"][0]["a"].tolist() == list(range(26))
+    assert _built_in_steps(26) is kept

@@ -7,6 +7,10 @@ goes through Streamlit's cache, which computes a value once when many sessions a
 the same moment, so a crowd never computes the same result twice.
 
 A value in the front is the very object Streamlit's cache holds: read-only, never copied.
+It is stored compacted (`compact`): a pandas frame built by several steps keeps, under
+copy-on-write, a weak reference per step in each of its blocks' reference lists (about 190 000
+after the launcher's warm-up, ~9 per block) and blocks split by column; a fresh deep copy has
+one reference per block and one block per type.
 `st.cache_resource.clear()` (and `queries.clear_caches()`, which calls it) empties the fronts
 too: each front notices that Streamlit replaced its table of caches.
 """
@@ -25,6 +29,21 @@ def _generation() -> object:
     return cache_resource_api._resource_caches._function_caches
 
 
+def compact(value: Any) -> Any:
+    """`value` as it is kept in a cache: DataFrames and Series as fresh consolidated deep
+    copies (no copy-on-write references to the intermediate frames that built them), inside
+    dicts, lists and tuples too; anything else as it is."""
+    import pandas as pd
+
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=True)
+    if type(value) is dict:
+        return {k: compact(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(compact(v) for v in value)
+    return value
+
+
 def resource(max_entries: int | None = None, key: Callable[..., Any] | None = None):
     """Decorator: `st.cache_resource(show_spinner=False, max_entries=...)` behind a front
     dictionary keyed by the call's arguments, or by `key(*args, **kwargs)` when arguments
@@ -32,7 +51,11 @@ def resource(max_entries: int | None = None, key: Callable[..., Any] | None = No
     unhashable go straight to Streamlit's cache."""
 
     def decorate(func):
-        inner = st.cache_resource(show_spinner=False, max_entries=max_entries)(func)
+        @functools.wraps(func)
+        def compacted(*args, **kwargs):
+            return compact(func(*args, **kwargs))
+
+        inner = st.cache_resource(show_spinner=False, max_entries=max_entries)(compacted)
         front: dict = {}
         lock = threading.Lock()
         state = {"generation": _generation()}

@@ -79,8 +79,8 @@ def steps() -> Iterator[tuple[str, Callable[[], object]]]:
         # The overview's frame in parts (each a cached call the whole reuses): steps stay short.
         for e in ELECTIONS:
             yield "översikt", lambda p=p, e=e: q.municipality_change(e, a, b, p)
-        yield "översikt", lambda p=p: q.municipality_change_all(a, b, p)
-        yield "översikt", lambda p=p: q.overview_areas(a, b, p)
+        for e, area, *_ in q.OVERVIEW_AREAS:
+            yield "översikt", lambda p=p, e=e, area=area: q.area_change(e, a, b, p, area)
         yield "översikt", lambda p=p: q.overview_view(a, b, p)  # with the rankings per election
         yield "översikt", lambda p=p: figures.overview_direction(a, b, p)
         yield "översikt", lambda p=p: figures.overview_map(a, b, p)
