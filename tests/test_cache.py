@@ -115,3 +115,23 @@ def test_cached_frames_are_kept_compact_without_references_to_what_built_them():
     assert not frame._mgr.blocks[0].refs.has_reference()  # nothing else shares its values
     assert kept["parts"][1] == 3 and kept["parts"][0]["a"].tolist() == list(range(26))
     assert _built_in_steps(26) is kept
+
+
+def test_sweep_drops_the_dead_references_that_reads_leave_in_cached_frames():
+    import gc
+
+    import pandas as pd
+
+    @cache.resource()
+    def _table(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"a": range(n), "b": [float(i) for i in range(n)]})
+
+    df = _table(26)
+    for _ in range(200):  # what page runs do with a cached frame: read columns, filter
+        df[df["a"] > 3]["b"].sum()
+    gc.collect()
+    refs = [b.refs for b in df._mgr.blocks] + [df.index._references]
+    assert sum(len(r.referenced_blocks) for r in refs) > 200  # dead ones kept by pandas
+    assert cache.sweep() >= len(refs)
+    assert all(len(r.referenced_blocks) == 1 for r in refs[:-1])  # each block's own only
+    assert _table(26) is df and df["b"].sum() == sum(range(26))

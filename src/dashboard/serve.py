@@ -418,6 +418,7 @@ def _warm() -> None:
     from . import warm
 
     warm.run(after_server_start=True)
+    warm.keep_swept()
 
 
 def _read_password() -> str:
