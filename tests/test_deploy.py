@@ -537,3 +537,43 @@ def test_the_server_process_does_not_import_the_importers():
                               check=True, cwd=REPO).stdout
     for name in ("query", "build", "import-activity", "validate", "import-results", "serve"):
         assert name in helptext
+
+
+_ARENAS = r"""
+import ctypes, os, sys, threading
+sys.path.insert(0, {src!r})
+from dashboard import serve
+print("set", serve.one_malloc_arena())
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+kept, done = [], threading.Event()
+def allocate():
+    kept.extend(libc.malloc(4096) for _ in range(50))
+threads = [threading.Thread(target=allocate) for _ in range(6)]
+for t in threads: t.start()
+for t in threads: t.join()
+libc.fopen.restype = ctypes.c_void_p
+fp = libc.fopen(sys.argv[1].encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(fp))
+libc.fclose(ctypes.c_void_p(fp))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+@pytest.mark.parametrize("operator_set", [False, True])
+def test_the_launcher_keeps_threads_in_one_malloc_arena(tmp_path, operator_set):
+    """Threads that allocate (Streamlit's script threads) share glibc's main arena under the
+    launcher, so a crowd's 300 waiting threads do not each keep memory in their own arena;
+    an operator's MALLOC_ARENA_MAX is left alone."""
+    out = tmp_path / "malloc_info.xml"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    if operator_set:
+        env["MALLOC_ARENA_MAX"] = "4"
+    res = subprocess.run([sys.executable, "-c", _ARENAS.format(src=str(REPO / "src")), str(out)],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    heaps = out.read_text().count("<heap nr=")
+    if operator_set:
+        assert "set False" in res.stdout and heaps > 1  # glibc follows the operator's 4
+    else:
+        assert "set True" in res.stdout and heaps == 1
