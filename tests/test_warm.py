@@ -30,9 +30,9 @@ def test_steps_cover_every_party_and_municipality_own_party_first():
     n_parties = len(q.parties("alla", *_period()))
     assert _period() == state.DEFAULT_PERIOD
     assert kinds[:2] == ["sidor", "sidor"]  # the source line and the missing-data notes
-    # per party: three municipality results, the five areas, the frame (with the rankings per
-    # election), two charts, a table (the direction table for the own party only)
-    assert kinds.count("översikt") == (3 + len(q.OVERVIEW_AREAS) + 3) * n_parties + 1
+    # per party: three municipality results, the five areas, the rankings per election, the
+    # frame, two charts, a table (the direction table for the own party only)
+    assert kinds.count("översikt") == (3 + len(q.OVERVIEW_AREAS) + 4) * n_parties + 1
     # the frame, share and change charts, the note; the table for the own party only
     assert kinds.count("jämför") == 4 * n_parties + 1
     assert kinds.count("utskrift") == n_parties

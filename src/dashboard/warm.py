@@ -81,7 +81,8 @@ def steps() -> Iterator[tuple[str, Callable[[], object]]]:
             yield "översikt", lambda p=p, e=e: q.municipality_change(e, a, b, p)
         for e, area, *_ in q.OVERVIEW_AREAS:
             yield "översikt", lambda p=p, e=e, area=area: q.area_change(e, a, b, p, area)
-        yield "översikt", lambda p=p: q.overview_view(a, b, p)  # with the rankings per election
+        yield "översikt", lambda p=p: q.overview_rankings(a, b, p)
+        yield "översikt", lambda p=p: q.overview_view(a, b, p)
         yield "översikt", lambda p=p: figures.overview_direction(a, b, p)
         yield "översikt", lambda p=p: figures.overview_map(a, b, p)
         if p == p0:  # rendered tables: see below
