@@ -16,6 +16,7 @@ import asyncio
 import gzip
 import http.client
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -559,7 +560,7 @@ libc.fclose(ctypes.c_void_p(fp))
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc arenas (Debian, the CI)")
 @pytest.mark.parametrize("operator_set", [False, True])
 def test_the_launcher_keeps_threads_in_one_malloc_arena(tmp_path, operator_set):
     """Threads that allocate (Streamlit's script threads) share glibc's main arena under the

@@ -8,9 +8,9 @@ the same moment, so a crowd never computes the same result twice.
 
 A value in the front is the very object Streamlit's cache holds: read-only, never copied.
 It is stored compacted (`compact`): a pandas frame built by several steps keeps, under
-copy-on-write, a weak reference per step in each of its blocks' reference lists (about 190 000
-after the launcher's warm-up, ~9 per block) and blocks split by column; a fresh deep copy has
-one reference per block and one block per type.
+copy-on-write, weak references to the steps in its blocks' reference lists, and blocks split
+by column; a fresh deep copy has one reference per block and one block per type. Reads of a
+cached frame add such references again; `sweep()` drops the dead ones.
 `st.cache_resource.clear()` (and `queries.clear_caches()`, which calls it) empties the fronts
 too: each front notices that Streamlit replaced its table of caches.
 """

@@ -203,7 +203,10 @@ def run(slots=None, step_source: Callable[[], Iterator] | None = None, *, after_
                 slots.release_idle()
     except Exception as exc:  # a warm-up must never stop the server
         _log(f"valrummet: förvärmning misslyckades: {exc}")
-    sweep(slots)
+    try:
+        sweep(slots)
+    except Exception as exc:  # as above: only the memory is lost
+        _log(f"valrummet: städning av cachar misslyckades: {exc}")
     _freeze()
     after = slots.background_stats()
     stats.update(cpu_s=time.thread_time() - cpu0, wall_s=time.monotonic() - t0,
