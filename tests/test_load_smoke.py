@@ -96,10 +96,10 @@ def test_every_page_serves_a_few_viewers_without_failures(server):
 
 def test_a_cold_production_server_serves_at_once_and_its_warm_up_gives_way(tmp_path):
     """`python -m dashboard serve` with an empty database cache folder: viewers arrive the
-    moment health answers and every view succeeds; the database was ready before health
-    answered (nothing built at the first query), and the warm-up paused for the page runs
-    instead of running beside them (its log says so)."""
-    from dashboard.startup import READY
+    moment health answers and every view succeeds; the database and every public page's
+    default view were ready before health answered (nothing built at the first query), and the
+    warm-up paused for the page runs instead of running beside them (its log says so)."""
+    from dashboard.startup import FIRST_VIEWS, READY
     from dashboard.warm import PAUSED
 
     log = tmp_path / "serve.log"
@@ -107,7 +107,8 @@ def test_a_cold_production_server_serves_at_once_and_its_warm_up_gives_way(tmp_p
                     env={"VALRUMMET_DB_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"})
     srv.start()  # returns the moment /_stcore/health answers
     try:
-        ready_before_health = READY in log.read_text(encoding="utf-8", errors="replace")
+        before_health = log.read_text(encoding="utf-8", errors="replace")
+        ready_before_health = READY in before_health and FIRST_VIEWS in before_health
         pages, titles, views = run_async(_crowd(srv.ws_url))
     finally:
         srv.stop()

@@ -9,7 +9,8 @@ seats and margins come with the data (`dashboard.seat_table`), the database file
 before the server answers (`serve.prepare_data`). What is left is per process: the pages'
 cached frames, charts (`dashboard.figures`) and rendered tables (`dashboard.ui`) for the
 default period, built with the same cached functions the pages call, so a warm entry is
-exactly what a page would have computed.
+exactly what a page would have computed. The first of them, each public page's default view
+(`first_view_steps`), the launcher computes before the server answers (`dashboard.startup`).
 
 The warm-up never competes with a viewer (`run_slots`): it runs one small step at a time, each
 in the process's run slot, and takes the slot only when no page run holds it or waits for it.
@@ -36,84 +37,143 @@ def _log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def steps() -> Iterator[tuple[str, Callable[[], object]]]:
-    """(kind, step) in the order a meeting is likely to need them, each one cached call: the
-    pages' source lines and notes, per election the municipality table and map, per party the
-    overview (with its rankings per election), the comparison of the default municipalities
-    (share and change) and the hand-out, per municipality and election the voting districts
-    (own party, Valdistrikt's default election first). The default period, own party first."""
-    from . import figures, handout, ui
+def _plan():
+    """What the warm-up works with: the default period, the parties (own party first), the
+    default comparison, and the step builders shared by `first_view_steps` and `steps`."""
     from . import queries as q
-    from .state import (DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION, ELECTIONS,
-                        default_pair)
+    from .state import DEFAULT_PARTY, default_pair
 
     a, b = default_pair(q.year_pairs())
     parties = list(q.parties("alla", a, b)["party"])
     parties.sort(key=lambda p: p != DEFAULT_PARTY)  # stable: otherwise the data's order (big first)
-    chosen = tuple(q.default_comparison())
-    p0 = DEFAULT_PARTY
+    return a, b, parties, tuple(q.default_comparison())
 
-    def kommuner_table(e: str) -> None:
+
+def _kommuner_steps(a: int, b: int, e: str) -> Iterator[tuple[str, Callable[[], object]]]:
+    from . import figures, ui
+    from . import queries as q
+    from .state import DEFAULT_PARTY as p0
+
+    def kommuner_table() -> None:
         df = q.kommuner_view(e, a, b, p0)
         ui.prepare_table(df, ui.kommuner_cols(a, b, df))
 
-    def compare_table(p: str) -> None:
-        df = q.compare_view(chosen, a, b, p, True)
-        ui.prepare_table(df, ui.compare_cols(a, b, df))
+    yield "kommuner", lambda: q.kommuner_extras(e, a, b, p0)
+    yield "kommuner", lambda: q.notes_for(e, a, b)
+    yield "kommuner", lambda: figures.kommuner_map(e, a, b, p0, None)
+    yield "kommuner", kommuner_table
 
-    def district_table(e: str, k: str) -> None:
+
+def _party_steps(a: int, b: int, p: str, chosen: tuple[str, ...]) -> Iterator[tuple[str, Callable[[], object]]]:
+    """One party's overview (with its rankings per election), the comparison of the default
+    municipalities (share and change) and the hand-out; rendered tables for the own party only."""
+    from . import figures, handout, ui
+    from . import queries as q
+    from .state import DEFAULT_KOMMUN, DEFAULT_PARTY, ELECTIONS
+
+    # The overview's frame in parts (each a cached call the whole reuses): steps stay short.
+    for e in ELECTIONS:
+        yield "översikt", lambda e=e: q.municipality_change(e, a, b, p)
+    for e, area, *_ in q.OVERVIEW_AREAS:
+        yield "översikt", lambda e=e, area=area: q.area_change(e, a, b, p, area)
+    yield "översikt", lambda: q.overview_rankings(a, b, p)
+    yield "översikt", lambda: q.overview_view(a, b, p)
+    yield "översikt", lambda: figures.overview_direction(a, b, p)
+    yield "översikt", lambda: figures.overview_map(a, b, p)
+    # Rendered tables (Styler and protobuf, ~15 ms each) for the own party only: their cache
+    # holds 128 (ui._styled), and 2 x 138 parties pushed out the own party's and the
+    # municipality tables warmed before them.
+    if p == DEFAULT_PARTY:
+        yield "översikt", lambda: ui.prepare_table(q.overview_view(a, b, p)["counts"], ui.direction_cols())
+    # The page's default (share) and the change: the two a meeting looks at.
+    yield "jämför", lambda: q.compare_view(chosen, a, b, p, True)
+    for metric in ("andel", "forandring"):
+        yield "jämför", lambda m=metric: figures.compare_chart(chosen, a, b, p, True, m)
+    yield "jämför", lambda: q.compare_prel(chosen, a, b, p, True)
+    if p == DEFAULT_PARTY:
+        def compare_table() -> None:
+            df = q.compare_view(chosen, a, b, p, True)
+            ui.prepare_table(df, ui.compare_cols(a, b, df))
+
+        yield "jämför", compare_table
+    yield "utskrift", lambda: handout.sheet(DEFAULT_KOMMUN, a, b, p)
+
+
+def _district_steps(a: int, b: int, e: str, kommuner: list[str],
+                    with_notes: bool = True) -> Iterator[tuple[str, Callable[[], object]]]:
+    """Valdistrikt for one election (own party): the nearest choice, notes and source; then
+    frame, facts, map and table per municipality where both years have districts. A choice
+    without them shows a pointer to the nearest one that has, and its frames for 26
+    municipalities cost ~40 MB per process (the 400 MB target of issue 8) for a view few ask for."""
+    from . import figures, ui
+    from . import queries as q
+    from .state import DEFAULT_PARTY as p0
+
+    def district_table(k: str) -> None:
         ui.prepare_table(q.districts_view(e, a, b, k, p0), ui.district_cols(a, b, q.district_facts(e, a, b, k, p0)))
 
+    if with_notes:
+        yield "valdistrikt", lambda: q.district_alternative(e, a, b)
+        yield "valdistrikt", lambda: q.notes_for(e, a, b, level="district")
+        yield "valdistrikt", lambda: q.source_text((a, b), ("district",), (e,))
+    if q.district_alternative(e, a, b) is not None:
+        return
+    for k in kommuner:
+        yield "valdistrikt", lambda k=k: q.districts_view(e, a, b, k, p0)
+        yield "valdistrikt", lambda k=k: q.district_facts(e, a, b, k, p0)
+        yield "valdistrikt", lambda k=k: figures.district_map(e, a, b, k, p0, "andel")
+        yield "valdistrikt", lambda k=k: district_table(k)
+
+
+def first_view_steps() -> Iterator[tuple[str, Callable[[], object]]]:
+    """What each public page's default view needs (the links a meeting opens first: default
+    period, election, municipality and comparison, own party): the launcher runs these before
+    the server answers (`dashboard.startup.prepare`), so the first viewers compute nothing."""
+    from . import queries as q
+    from .state import DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION
+
+    a, b, _, chosen = _plan()
     # What every page's small print and notes read, once per period.
     yield "sidor", lambda: q.source_text((a, b))
     yield "sidor", lambda: q.missing_notes(a, b)
-    # Kommuner's default election first.
-    by_default = sorted(ELECTIONS, key=lambda e: e != DEFAULT_ELECTION)
-    for e in by_default:
-        yield "kommuner", lambda e=e: q.kommuner_extras(e, a, b, p0)
-        yield "kommuner", lambda e=e: q.notes_for(e, a, b)
-    for e in by_default:
-        yield "kommuner", lambda e=e: figures.kommuner_map(e, a, b, p0, None)
-        yield "kommuner", lambda e=e: kommuner_table(e)
+    yield "sidor", q.party_names
+    # The party lists of the default elections (the overview's, "alla", is read by _plan).
+    for e in dict.fromkeys((DEFAULT_ELECTION, DISTRICT_DEFAULT_ELECTION)):
+        yield "sidor", lambda e=e: q.parties(e, a, b)
+    yield from _kommuner_steps(a, b, DEFAULT_ELECTION)
+    yield from _party_steps(a, b, DEFAULT_PARTY, chosen)
+    yield from _district_steps(a, b, DISTRICT_DEFAULT_ELECTION, [DEFAULT_KOMMUN])
+    for what in (q.coverage_table, q.build_files, q.copied_sources, q.area_notes_table,
+                 q.imported_results):
+        yield "om data", what
+
+
+def steps() -> Iterator[tuple[str, Callable[[], object]]]:
+    """(kind, step) in the order a meeting is likely to need them, each one cached call: the
+    default views (`first_view_steps`), then Kommuner's other elections, Valdistrikt's default
+    election for every municipality (a local association shares its own), every other party's
+    overview, comparison and hand-out, and last Valdistrikt's other elections, which a viewer
+    arriving from the region or kommun view of another page brings along (the election choice
+    is shared)."""
+    from . import queries as q
+    from .state import DEFAULT_ELECTION, DEFAULT_KOMMUN, DEFAULT_PARTY, DISTRICT_DEFAULT_ELECTION, ELECTIONS
+
+    a, b, parties, chosen = _plan()
+    yield from first_view_steps()
+    for e in ELECTIONS:
+        if e not in (DEFAULT_ELECTION, DISTRICT_DEFAULT_ELECTION):
+            yield "sidor", lambda e=e: q.parties(e, a, b)
+    for e in ELECTIONS:
+        if e != DEFAULT_ELECTION:
+            yield from _kommuner_steps(a, b, e)
+    others = [k for k in q.municipalities()["kommunkod"] if k != DEFAULT_KOMMUN]
+    yield from _district_steps(a, b, DISTRICT_DEFAULT_ELECTION, others, with_notes=False)
     for p in parties:
-        # The overview's frame in parts (each a cached call the whole reuses): steps stay short.
-        for e in ELECTIONS:
-            yield "översikt", lambda p=p, e=e: q.municipality_change(e, a, b, p)
-        for e, area, *_ in q.OVERVIEW_AREAS:
-            yield "översikt", lambda p=p, e=e, area=area: q.area_change(e, a, b, p, area)
-        yield "översikt", lambda p=p: q.overview_rankings(a, b, p)
-        yield "översikt", lambda p=p: q.overview_view(a, b, p)
-        yield "översikt", lambda p=p: figures.overview_direction(a, b, p)
-        yield "översikt", lambda p=p: figures.overview_map(a, b, p)
-        if p == p0:  # rendered tables: see below
-            yield "översikt", lambda p=p: ui.prepare_table(q.overview_view(a, b, p)["counts"], ui.direction_cols())
-        # The page's default (share) and the change: the two a meeting looks at.
-        yield "jämför", lambda p=p: q.compare_view(chosen, a, b, p, True)
-        for metric in ("andel", "forandring"):
-            yield "jämför", lambda p=p, m=metric: figures.compare_chart(chosen, a, b, p, True, m)
-        yield "jämför", lambda p=p: q.compare_prel(chosen, a, b, p, True)
-        # Rendered tables (Styler and protobuf, ~15 ms each) for the own party only: their cache
-        # holds 128 (ui._styled), and 2 x 138 parties pushed out the own party's and the
-        # municipality tables warmed before them.
-        if p == p0:
-            yield "jämför", lambda p=p: compare_table(p)
-        yield "utskrift", lambda p=p: handout.sheet(DEFAULT_KOMMUN, a, b, p)
-    # The page's default election first; then the others, which a viewer arriving from the
-    # region or kommun view of another page brings along (the election choice is shared).
-    # Frames, maps and tables only where both years have districts: a choice without them shows
-    # a pointer to the nearest one that has, and its frames for 26 municipalities cost ~40 MB
-    # per process (the 400 MB target of issue 8) for a view few ask for.
-    for e in sorted(ELECTIONS, key=lambda e: e != DISTRICT_DEFAULT_ELECTION):
-        yield "valdistrikt", lambda e=e: q.district_alternative(e, a, b)
-        yield "valdistrikt", lambda e=e: q.notes_for(e, a, b, level="district")
-        yield "valdistrikt", lambda e=e: q.source_text((a, b), ("district",), (e,))
-        if q.district_alternative(e, a, b) is not None:
-            continue
-        for k in q.municipalities()["kommunkod"]:
-            yield "valdistrikt", lambda e=e, k=k: q.districts_view(e, a, b, k, p0)
-            yield "valdistrikt", lambda e=e, k=k: q.district_facts(e, a, b, k, p0)
-            yield "valdistrikt", lambda e=e, k=k: figures.district_map(e, a, b, k, p0, "andel")
-            yield "valdistrikt", lambda e=e, k=k: district_table(e, k)
+        if p != DEFAULT_PARTY:
+            yield from _party_steps(a, b, p, chosen)
+    for e in ELECTIONS:
+        if e != DISTRICT_DEFAULT_ELECTION:
+            yield from _district_steps(a, b, e, list(q.municipalities()["kommunkod"]))
 
 
 def _freeze() -> None:
