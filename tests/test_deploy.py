@@ -487,6 +487,66 @@ def test_page_scripts_are_compiled_once_per_process(monkeypatch):
     assert cache.get_bytecode(app) is kept
 
 
+def test_the_server_compiles_every_page_script_before_it_answers(monkeypatch):
+    """The script cache the server makes as it starts holds app.py and every page already:
+    the first viewer of a page does not wait for its compilation."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    monkeypatch.setattr(ScriptCache, "__init__", ScriptCache.__init__)  # undone after the test
+    assert serve.precompile_scripts()
+    assert serve.precompile_scripts()  # idempotent
+    cache = ScriptCache()
+    scripts = [serve.REPO_ROOT / "app.py", *sorted((serve.REPO_ROOT / "pages").glob("*.py"))]
+    assert len(scripts) >= 9
+    assert set(cache._cache) == {str(p.resolve()) for p in scripts}
+    assert cache.get_bytecode(str(scripts[0])) is cache._cache[str(scripts[0].resolve())]
+
+
+def _serve_args(*argv: str):
+    from dashboard import cli
+
+    parser, modules = cli._parser(["serve", *argv])
+    return serve.known_args(parser, ["serve", *argv])
+
+
+def test_the_launcher_passes_streamlit_options_on_after_its_own():
+    """README command 1 (scripts/run.sh) is the launcher: Streamlit's own flags still work and
+    win over the launcher's, as they did under `streamlit run`."""
+    args = _serve_args("--port", "8600", "--server.runOnSave", "true", "--theme.base=light")
+    opts = serve.streamlit_options(args)
+    assert opts[-2:] == [("server.runOnSave", "true"), ("theme.base", "light")]
+    assert ("server.port", "8600") in opts
+    cmd = serve.command(_serve_args("--server.port", "9000"))
+    assert cmd[-2:] == ["--server.port", "9000"] and "--server.enableXsrfProtection" in cmd
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--bogus"], "okänt argument: --bogus"),
+    (["--server.port"], "--server.port saknar värde"),
+    (["extra"], "okänt argument: extra"),
+])
+def test_the_launcher_refuses_what_is_neither_its_flag_nor_a_streamlit_option(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        _serve_args(*argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_readme_command_1_starts_the_production_launcher():
+    """`bash scripts/run.sh` ends in `python -m dashboard serve` with the arguments it was given
+    (shown here with --print-command, without the install step)."""
+    env = {**os.environ, "VALRUMMET_SKIP_INSTALL": "1", "PYTHON": sys.executable}
+    env.pop("PYTHONPATH", None)  # the script puts this checkout's src/ first itself
+    done = subprocess.run(["bash", "scripts/run.sh", "--print-command", "--server.port", "9000"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    cmd = done.stdout.split()
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(REPO / "app.py")
+    for key, value, _ in serve.PRODUCTION_OPTIONS:
+        assert f"--{key} {value}" in done.stdout
+    assert cmd[-2:] == ["--server.port", "9000"]
+
+
 def test_theme_options_are_read_once_per_parsed_config(monkeypatch):
     """Every rerun's "new session" message reads six theme sections by walking every config
     option; the launcher memoizes them, and a reparsed config is read afresh."""

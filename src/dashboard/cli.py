@@ -147,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     with _swedish():
         parser, modules = _parser(argv)
-        args = parser.parse_args(argv)
+        if hasattr(modules.get(_chosen(argv)), "known_args"):
+            args = modules[_chosen(argv)].known_args(parser, argv)
+        else:
+            args = parser.parse_args(argv)
     try:
         if args.command == "query":
             return _run_query(args)

@@ -78,6 +78,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="skapa en argon2-hash av ett lösenord (läses från terminalen eller stdin) och avsluta")
 
 
+def known_args(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse `serve`'s own flags; Streamlit options given as `--section.option value` (or
+    `--section.option=value`) go on to Streamlit after the launcher's (the last one given
+    wins), so README command 1 takes the flags `streamlit run` takes. Anything else is an error."""
+    args, rest = parser.parse_known_args(argv)
+    extra: list[tuple[str, str]] = []
+    i = 0
+    while i < len(rest):
+        flag = rest[i]
+        name, eq, value = flag[2:].partition("=") if flag.startswith("--") else ("", "", "")
+        section, dot, option = name.partition(".")
+        if not (section and dot and option):
+            parser.error(f"okänt argument: {flag} (Streamlits inställningar skrivs --avsnitt.namn värde)")
+        if not eq:
+            if i + 1 >= len(rest):
+                parser.error(f"{flag} saknar värde")
+            i += 1
+            value = rest[i]
+        extra.append((name, value))
+        i += 1
+    args.streamlit_extra = extra
+    return args
+
+
 def _split(text: str) -> list[str]:
     return [x.strip() for x in text.replace(" ", ",").split(",") if x.strip()]
 
@@ -98,6 +122,8 @@ def streamlit_options(args: argparse.Namespace) -> list[tuple[str, str]]:
     # List options: repeating the flag gives several values.
     opts += [("server.allowedHosts", h) for h in _split(args.allowed_hosts)]
     opts += [("server.corsAllowedOrigins", o) for o in _split(args.allowed_origins)]
+    # Streamlit options given on the command line (known_args), last: they win.
+    opts += list(getattr(args, "streamlit_extra", []))
     return opts
 
 
@@ -148,7 +174,8 @@ def _prepare_process() -> None:
     * Replies go out without Nagle's delay (`enable_tcp_nodelay`), and each burst of a
       session's websocket frames goes out in one send (`coalesce_websocket_writes`).
     * A quiet server sends queued messages with a shorter pause (`adapt_flush_interval`).
-    * Page scripts are compiled once per process, not once per new session (`keep_script_bytecode`).
+    * Page scripts are compiled once per process, not once per new session (`keep_script_bytecode`),
+      and before the server answers (`precompile_scripts`).
     * The theme options are read once per process, not on every rerun (`memoize_theme_options`).
     * The booking calendar's .ics URLs are served (`dashboard.calendar.http`, a route in front of
       Streamlit's own; plain `streamlit run` has none).
@@ -172,6 +199,7 @@ def _prepare_process() -> None:
     coalesce_websocket_writes()
     adapt_flush_interval()
     keep_script_bytecode()
+    precompile_scripts()
     memoize_theme_options()
     from .calendar import http as calendar_http
 
@@ -429,12 +457,46 @@ def begin_data() -> None:
 
 
 def prepare_data() -> None:
-    """Build or find the database file and import what the pages use, before the server
-    answers its first request (dashboard.startup): a fresh process serves its first viewer
-    without building anything."""
+    """Before the server answers its first request: the database file and the pages' modules
+    (dashboard.startup) and what every public page's default view
+    needs. A crowd that arrives with the first health answer finds a process that has done
+    every first-time cost of those views (measured in bench/load, scenarios k and f)."""
     from . import startup
 
     startup.prepare()
+    startup.first_views()
+
+
+SCRIPTS = ("app.py", "pages/*.py")  # what Streamlit compiles for the pages (relative to the repository)
+
+
+def precompile_scripts() -> bool:
+    """Compile app.py and the pages when the server's script cache is made (as the server
+    starts, before it answers), as Streamlit would (magic included, with the parsed config):
+    without it the first viewer of each page waited ~20 ms for its compilation, and with
+    `keep_script_bytecode` the cache keeps them. Returns True when installed."""
+    try:
+        from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    except ImportError:
+        return False
+    original = ScriptCache.__init__
+    if getattr(original, "_valrummet_precompiled", False):
+        return True
+    if not callable(getattr(ScriptCache, "get_bytecode", None)):
+        return False
+
+    def __init__(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        for pattern in SCRIPTS:
+            for path in sorted(REPO_ROOT.glob(pattern)):
+                try:
+                    self.get_bytecode(str(path))
+                except Exception:  # a script that does not compile: its first run reports it
+                    continue
+
+    __init__._valrummet_precompiled = True
+    ScriptCache.__init__ = __init__
+    return True
 
 
 def _warm() -> None:
