@@ -59,10 +59,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                          "writes bench/out/profile_<scenario>.txt")
     ap.add_argument("--starts", type=int, default=5, help="(f): cold starts per server")
     ap.add_argument("--base", metavar="PATH",
-                    help="(k)/(f): also run both launchers on this checkout (e.g. a git worktree of an earlier "
+                    help="(k)/(f): also run the launchers on this checkout (e.g. a git worktree of an earlier "
                          "commit) as the baseline, with PYTHONPATH=PATH/src")
-    ap.add_argument("--cold-launchers", default="tuned,config",
-                    help="(k)/(f): which launchers: tuned (python -m dashboard serve), config (streamlit run app.py)")
+    ap.add_argument("--cold-launchers", default="tuned,readme",
+                    help="(k)/(f): which launchers: tuned (python -m dashboard serve), readme (README command 1: "
+                         "bash scripts/run.sh, no install), config (streamlit run app.py)")
     ap.add_argument("--warm-wait", type=float, default=300.0,
                     help="(k): seconds to wait after the crowd for the launcher's warm-up log line")
     ap.add_argument("--no-write", action="store_true", help="print the results, do not touch bench/RESULTS.md")

@@ -13,10 +13,12 @@ folder, removed afterwards), so nothing prepared by an earlier process helps:
   deep link as soon as health answers. Reported: seconds from the process start to health,
   and the first view's time (median and max over the starts).
 
-Launchers: *tuned* = `python -m dashboard serve` (the production launcher), *config* =
-`python -m streamlit run app.py` with the repo config (README command 1). `--base PATH` adds
-both for another checkout (e.g. `git worktree add /tmp/base <commit>`), run with
-`PYTHONPATH=PATH/src` from PATH: its own app, pages and data – the baseline in the same run.
+Launchers: *tuned* = `python -m dashboard serve` (the production launcher); *readme* = README
+command 1, `bash scripts/run.sh` without its install step (it starts the production launcher);
+*config* = `python -m streamlit run app.py` with the repo config (on request). `--base PATH` adds
+the same for another checkout (e.g. `git worktree add /tmp/base <commit>`), run with
+`PYTHONPATH=PATH/src` from PATH: its own app, pages and data – the baseline in the same run (an
+older checkout's README command 1 was `streamlit run app.py` after the install: `readme_kind`).
 """
 from __future__ import annotations
 
@@ -47,26 +49,44 @@ HEALTH_S = 3.0
 WARM_DELAY_MS = 50
 
 
+SKIP_INSTALL = "VALRUMMET_SKIP_INSTALL"  # scripts/run.sh starts without its install step
+
+
 @dataclass(frozen=True)
 class Launcher:
-    name: str  # tuned | config | base-tuned | base-config
-    serve: bool  # the production launcher, else `streamlit run app.py`
+    name: str  # tuned | readme | config, and base-… of each
+    kind: str  # serve: the production launcher; readme: scripts/run.sh; streamlit: `streamlit run app.py`
     repo: Path = REPO
     env: dict = field(default_factory=dict)
 
     def command(self, port: int) -> list[str]:
-        if self.serve:
+        if self.kind == "serve":
             return [sys.executable, "-m", "dashboard", "serve", "--address", "127.0.0.1", "--port", str(port)]
+        if self.kind == "readme":
+            return ["bash", "scripts/run.sh", "--address", "127.0.0.1", "--port", str(port)]
         return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                 "--server.address", "127.0.0.1", "--server.port", str(port),
                 "--browser.gatherUsageStats", "false"]
 
 
-def launchers(base: Path | None, names: tuple[str, ...] = ("tuned", "config")) -> list[Launcher]:
-    out = [x for x in (Launcher("tuned", True), Launcher("config", False)) if x.name in names]
+def readme_kind(repo: Path) -> str:
+    """How to start `repo`'s README command 1 without its install step: its scripts/run.sh when
+    that can skip the install, else what older ones ran after it, `streamlit run app.py` (an
+    older run.sh would reinstall that checkout into this interpreter)."""
+    script = repo / "scripts" / "run.sh"
+    return "readme" if script.is_file() and SKIP_INSTALL in script.read_text(encoding="utf-8") else "streamlit"
+
+
+def launchers(base: Path | None, names: tuple[str, ...] = ("tuned", "readme")) -> list[Launcher]:
+    def make(name: str, repo: Path, env: dict) -> Launcher:
+        kind = {"tuned": "serve", "readme": readme_kind(repo), "config": "streamlit"}[name]
+        if kind == "readme":  # this interpreter, no install: only the server's start is measured
+            env = {**env, SKIP_INSTALL: "1", "PYTHON": sys.executable}
+        return Launcher(name if repo == REPO else f"base-{name}", kind, repo, env)
+
+    out = [make(n, REPO, {}) for n in ("tuned", "readme", "config") if n in names]
     if base is not None:
-        env = {"PYTHONPATH": str(base / "src")}
-        out += [Launcher(f"base-{x.name}", x.serve, base, env) for x in list(out)]
+        out += [make(n, base, {"PYTHONPATH": str(base / "src")}) for n in ("tuned", "readme", "config") if n in names]
     return out
 
 
@@ -192,7 +212,7 @@ def cold_crowd(launcher: Launcher, pages: list[str], titles: dict, n: int, sprea
             res.client_cpu_s = time.process_time() - cpu0
             res.server_cpu_s = sampler.stop()
             res.samples = sampler.samples
-        if launcher.serve:
+        if launcher.kind in ("serve", "readme"):  # both run the launcher's warm-up
             run.wait_for_log(_done_text(), warm_wait)
         warm = WarmLine.parse(run.log_text())
     return res, run.health_s, warm
@@ -263,7 +283,8 @@ def targets(crowds: dict, firsts: dict) -> str:
     def verdict(ok: bool | None) -> str:
         return "–" if ok is None else "**met**" if ok else "**not met**"
 
-    for name in ("tuned", "config"):
+    labels = {"tuned": "production launcher", "readme": "README command 1 (`bash scripts/run.sh`)"}
+    for name in labels:
         if name in crowds:
             res, _, _ = crowds[name]
             t = [v.ms for v in res.views if v.step == "deeplink" and v.ok]
@@ -274,10 +295,9 @@ def targets(crowds: dict, firsts: dict) -> str:
             if base:
                 bt = [v.ms for v in base[0].views if v.step == "deeplink" and v.ok]
                 b = f"p95 {_ms(percentile(bt, 95))} ms, {sum(not v.ok for v in base[0].views)} failures"
-            label = "production launcher" if name == "tuned" else "README command 1 (streamlit run app.py)"
-            rows.append(f"| (k) cold crowd, {label}: first-page p95 ≤ {COLD_FIRST_P95_MS} ms, 0 failures "
+            rows.append(f"| (k) cold crowd, {labels[name]}: first-page p95 ≤ {COLD_FIRST_P95_MS} ms, 0 failures "
                         f"| p95 {_ms(p95)} ms, {fails} failures | {b} | {verdict(p95 <= COLD_FIRST_P95_MS and not fails)} |")
-    for name in ("tuned", "config"):
+    for name in labels:
         if name in firsts:
             runs = firsts[name]
             views = [v.ms for _, v in runs if v.ok]
@@ -289,8 +309,7 @@ def targets(crowds: dict, firsts: dict) -> str:
                 bv = [v.ms for _, v in base if v.ok]
                 b = (f"first view {_ms(statistics.median(bv) if bv else float('nan'))} ms, health "
                      f"{_s(statistics.median([h for h, _ in base]))} s")
-            label = "production launcher" if name == "tuned" else "README command 1"
-            rows.append(f"| (f) {label}: first view ≤ {FIRST_VIEW_MS} ms (median of {len(runs)} cold starts), "
+            rows.append(f"| (f) {labels[name]}: first view ≤ {FIRST_VIEW_MS} ms (median of {len(runs)} cold starts), "
                         f"health ≤ {HEALTH_S:g} s after the start | first view {_ms(med)} ms, health {_s(health)} s "
                         f"| {b} | {verdict(med <= FIRST_VIEW_MS and health <= HEALTH_S and len(views) == len(runs))} |")
     if "tuned" in crowds:
@@ -307,10 +326,12 @@ def render(args, crowds: dict, firsts: dict, base: Path | None) -> str:
         "Every server is a fresh process with an empty database cache folder. (k): the crowd's first viewer "
         "arrives the moment `/_stcore/health` first answers (polled every 20 ms), no warming viewer; "
         "(f): one viewer opens the default page by its deep link as soon as health answers, in each of "
-        f"`--starts` cold starts. **tuned** = `python -m dashboard serve`; **config** = `streamlit run app.py` "
-        "with the repo config (README command 1)."
+        f"`--starts` cold starts. **tuned** = `python -m dashboard serve`; **readme** = README command 1, "
+        f"`bash scripts/run.sh` without its install step ({SKIP_INSTALL}=1; it starts `python -m dashboard serve`); "
+        "**config** = `streamlit run app.py` with the repo config."
         + (f" **base-…** = the same launchers on the checkout {base} (`PYTHONPATH={base}/src`, its own app and "
-           "data): the baseline." if base else ""),
+           "data); where its run.sh cannot skip the install, base-readme is what that run.sh started after it, "
+           "`streamlit run app.py`: the baseline." if base else ""),
         "",
         f"Command: `python -m bench.load --scenarios {args.scenarios} --viewers {args.viewers} --spread "
         f"{args.spread:g} --starts {args.starts}" + (f" --base {base}" if base else "") + "`",
