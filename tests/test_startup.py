@@ -29,11 +29,10 @@ DEFAULT_VIEWS = {
 
 @pytest.fixture(scope="module")
 def first_views_done():
-    took = startup.first_views(budget_s=60)
-    return took
+    return startup.first_views(budget_s=60)
 
 
-def test_first_views_run_every_step_within_the_budget(first_views_done, capsys):
+def test_first_views_run_every_step_within_the_budget(first_views_done):
     steps = list(warm.first_view_steps())
     assert first_views_done["steps"] == len(steps) >= 30
     kinds = {kind for kind, _ in steps}

@@ -147,10 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     with _swedish():
         parser, modules = _parser(argv)
-        if hasattr(modules.get(_chosen(argv)), "known_args"):
-            args = modules[_chosen(argv)].known_args(parser, argv)
-        else:
-            args = parser.parse_args(argv)
+        chosen = modules.get(_chosen(argv))
+        # A command that passes options on (serve: Streamlit's) parses its own way.
+        args = chosen.known_args(parser, argv) if hasattr(chosen, "known_args") else parser.parse_args(argv)
     try:
         if args.command == "query":
             return _run_query(args)

@@ -97,7 +97,7 @@ def first_use() -> None:
     import plotly.io
     from plotly.subplots import make_subplots
 
-    from .charts import PLOTLY_SEPARATORS
+    from .charts import PLOTLY_SEPARATORS, _base_layout
 
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, subplot_titles=("a", "b"), horizontal_spacing=0.05)
     for col in (1, 2):
@@ -106,9 +106,8 @@ def first_use() -> None:
                              hovertemplate="%{y}<extra></extra>", cliponaxis=False, showlegend=False), row=1, col=col)
     fig.update_xaxes(title_text="x", range=[0, 2], ticksuffix=" %", zeroline=True)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(height=300, margin={"l": 8, "r": 8, "t": 32, "b": 8}, separators=PLOTLY_SEPARATORS,
-                      showlegend=False, bargap=0.25, dragmode=False, barmode="stack",
-                      legend={"orientation": "h"}, font={"size": 12})
+    _base_layout(fig, 300)  # the bar charts' own layout
+    fig.update_layout(barmode="stack", legend={"orientation": "h"}, font={"size": 12})
     geo = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "a"},
            "geometry": {"type": "Polygon", "coordinates": [[[18.0, 59.0], [18.1, 59.0], [18.1, 59.1], [18.0, 59.0]]]}}]}
     chart = go.Figure(go.Choroplethmap(
